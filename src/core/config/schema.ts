@@ -1,0 +1,102 @@
+import { Type, type Static } from 'typebox';
+
+/**
+ * The kernel's sections of neptuno.yaml. Every object is closed (unknown keys are errors) and
+ * every leaf has a default, so an empty file is a valid development configuration.
+ * Module sections live under `modules.<name>` and are validated by each module's own schema.
+ */
+const Closed = { additionalProperties: false } as const;
+
+export const ServerConfig = Type.Object(
+  {
+    host: Type.String({ default: '0.0.0.0' }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8000 }),
+    /** Public base URL, used in links (emails, OAuth callbacks). */
+    publicUrl: Type.String({ default: 'http://localhost:8000' }),
+    /** false, true (trust every hop), a hop count, or a comma-separated list of proxy IPs/CIDRs. */
+    trustProxy: Type.Union([Type.Boolean(), Type.Integer({ minimum: 0 }), Type.String()], { default: false }),
+    bodyLimit: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+    requestTimeoutMs: Type.Integer({ minimum: 0, default: 30_000 }),
+    cors: Type.Object(
+      {
+        /** Allowed origins; `*` allows any origin but never together with credentials in production. */
+        origins: Type.Array(Type.String(), { default: [] }),
+        credentials: Type.Boolean({ default: true }),
+      },
+      { ...Closed, default: {} },
+    ),
+  },
+  { ...Closed, default: {} },
+);
+
+export const AppConfigSchema = Type.Object(
+  {
+    env: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
+      default: 'development',
+    }),
+    server: ServerConfig,
+    database: Type.Object(
+      {
+        url: Type.String({ default: 'sqlite:./data/neptuno.db' }),
+        poolSize: Type.Integer({ minimum: 1, default: 10 }),
+      },
+      { ...Closed, default: {} },
+    ),
+    redis: Type.Object(
+      {
+        url: Type.Union([Type.String(), Type.Null()], { default: null }),
+        /** Prefix of every key and channel, so several apps can share one Redis. */
+        prefix: Type.String({ default: 'neptuno:' }),
+      },
+      { ...Closed, default: {} },
+    ),
+    /** Application secret (>= 32 chars). Set NEPTUNO_SECRET; never commit it. */
+    secret: Type.Union([Type.String(), Type.Null()], { default: null }),
+    /** Directory for the SQLite file, the generated development secret and local files. */
+    dataDir: Type.String({ default: './data' }),
+    admin: Type.Object(
+      {
+        /** Bearer token for /v1/admin/* before (or besides) admin accounts. Unset: no token access. */
+        token: Type.Union([Type.String(), Type.Null()], { default: null }),
+      },
+      { ...Closed, default: {} },
+    ),
+    log: Type.Object(
+      {
+        level: Type.Union(
+          ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+          { default: 'info' },
+        ),
+      },
+      { ...Closed, default: {} },
+    ),
+    i18n: Type.Object(
+      {
+        defaultLocale: Type.Union([Type.Literal('es'), Type.Literal('en')], { default: 'es' }),
+      },
+      { ...Closed, default: {} },
+    ),
+    jobs: Type.Object(
+      {
+        /** Jobs run at once by this process. 0 disables the worker (an API-only replica). */
+        concurrency: Type.Integer({ minimum: 0, default: 4 }),
+        pollIntervalMs: Type.Integer({ minimum: 10, default: 500 }),
+        /** A job taken longer ago than this without finishing is handed to another worker. */
+        visibilityTimeoutMs: Type.Integer({ minimum: 1000, default: 60_000 }),
+      },
+      { ...Closed, default: {} },
+    ),
+    /** Role name -> permissions. `*` grants everything. */
+    roles: Type.Record(
+      Type.String({ pattern: '^[a-z][a-z0-9_-]*$' }),
+      Type.Object({ permissions: Type.Array(Type.String(), { default: [] }) }, { ...Closed, default: {} }),
+      { default: { user: { permissions: [] }, admin: { permissions: ['*'] } } },
+    ),
+    /** `modules.<name>.enabled` plus each module's own keys (validated by the module). */
+    modules: Type.Record(Type.String(), Type.Object({ enabled: Type.Boolean({ default: true }) }), { default: {} }),
+  },
+  Closed,
+);
+
+export type AppConfig = Static<typeof AppConfigSchema>;
+export type ServerConfig = Static<typeof ServerConfig>;

@@ -1,0 +1,101 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+
+export type Dialect = 'sqlite' | 'postgres';
+// Tables are owned by modules; the kernel does not know their types.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Db = Kysely<any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Trx = Transaction<any>;
+
+export interface Database {
+  db: Db;
+  dialect: Dialect;
+  /** Runs fn in a transaction; on PostgreSQL, retries serialization failures and deadlocks. */
+  tx<T>(fn: (trx: Trx) => Promise<T>, opts?: TxOptions): Promise<T>;
+  ping(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+export interface TxOptions {
+  /** PostgreSQL isolation level; SQLite transactions are always serializable. */
+  isolation?: 'read committed' | 'repeatable read' | 'serializable';
+  /** Attempts on a retryable PostgreSQL error (40001, 40P01). */
+  retries?: number;
+}
+
+export interface DatabaseOptions {
+  url: string;
+  /** PostgreSQL only: schema put first on the search_path (tests use one schema per app). */
+  schema?: string;
+  poolSize?: number;
+}
+
+/** `sqlite:./data/neptuno.db`, `sqlite::memory:`, `postgres://…` or `postgresql://…`. */
+export function parseDatabaseUrl(url: string): { dialect: Dialect; target: string } {
+  if (url.startsWith('sqlite:')) return { dialect: 'sqlite', target: url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '') };
+  if (/^postgres(ql)?:\/\//.test(url)) return { dialect: 'postgres', target: url };
+  throw new Error(`DATABASE_URL must start with sqlite: or postgres:// (got "${url.split(':')[0]}:")`);
+}
+
+const RETRYABLE_PG = new Set(['40001', '40P01']);
+
+export function createDatabase(opts: DatabaseOptions): Database {
+  const { dialect, target } = parseDatabaseUrl(opts.url);
+  let db: Db;
+  if (dialect === 'sqlite') {
+    if (target !== ':memory:') mkdirSync(dirname(resolve(target)), { recursive: true });
+    const file = new SQLite(target);
+    file.pragma('journal_mode = WAL');
+    file.pragma('synchronous = NORMAL');
+    file.pragma('foreign_keys = ON');
+    // Other processes (CLI, a second replica on the same file) wait instead of failing.
+    file.pragma('busy_timeout = 5000');
+    db = new Kysely({ dialect: new SqliteDialect({ database: file }) });
+  } else {
+    const pool = new pg.Pool({
+      connectionString: target,
+      max: opts.poolSize ?? 10,
+      options: opts.schema ? `-c search_path=${opts.schema},public` : undefined,
+    });
+    // An idle client losing its connection must not crash the process; the pool replaces it.
+    pool.on('error', () => {});
+    db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+  }
+
+  async function tx<T>(fn: (trx: Trx) => Promise<T>, txOpts: TxOptions = {}): Promise<T> {
+    const attempts = dialect === 'postgres' ? (txOpts.retries ?? 5) : 1;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        let builder = db.transaction();
+        if (dialect === 'postgres' && txOpts.isolation) builder = builder.setIsolationLevel(txOpts.isolation);
+        return await builder.execute(fn);
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (attempt >= attempts || !code || !RETRYABLE_PG.has(code)) throw err;
+        await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+      }
+    }
+  }
+
+  return {
+    db,
+    dialect,
+    tx,
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    async destroy() {
+      await db.destroy();
+    },
+  };
+}
+
+/** True when err is a unique-constraint violation on either dialect. */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string };
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

@@ -1,0 +1,115 @@
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Migration } from 'kysely';
+import type { Static, TObject } from 'typebox';
+import type { Logger } from 'pino';
+import type { AppConfig } from './config/schema.js';
+import type { Database, Db, Dialect } from './db/database.js';
+import type { Cache } from './drivers/cache/contract.js';
+import type { RateLimiter } from './drivers/ratelimit/contract.js';
+import type { LockManager } from './drivers/lock/contract.js';
+import type { PubSub } from './drivers/pubsub/contract.js';
+import type { JobContext, JobOptions, Queue } from './drivers/queue/contract.js';
+import type { DomainEvents, EventBus, EventName } from './events.js';
+import type { Settings } from './config/settings.js';
+import type { Access } from './http/access.js';
+import type { Messages } from './i18n/index.js';
+
+/**
+ * Services other modules may call, keyed by name. Each module declares its own by merging:
+ *
+ *   declare module '../../core/module.js' {
+ *     interface Services { gamification: GamificationService }
+ *   }
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface Services {}
+
+/** Fastify instance with TypeBox schemas as the type provider. */
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+/** What the kernel hands to every module. */
+export interface KernelContext {
+  appConfig: AppConfig;
+  database: Database;
+  db: Db;
+  dialect: Dialect;
+  tx: Database['tx'];
+  cache: Cache;
+  rateLimiter: RateLimiter;
+  locks: LockManager;
+  pubsub: PubSub;
+  queue: Queue;
+  events: EventBus;
+  services: Services;
+  settings: Settings;
+  access: Access;
+  /** The application secret (HMAC keys, signed cookies). Never logged. */
+  secret: string;
+  log: Logger;
+  /** Enqueues a job by its full name (`<module>.<job>`). */
+  enqueue(job: string, payload: unknown, opts?: JobOptions): Promise<string>;
+}
+
+export interface ModuleContext<C = unknown> extends KernelContext {
+  name: string;
+  /** This module's section of neptuno.yaml, validated and with defaults applied. */
+  config: C;
+}
+
+export type RoutesFn<C> = (app: App, ctx: ModuleContext<C>) => Promise<void> | void;
+
+export interface CronDefinition<C> {
+  name: string;
+  /** croner pattern, UTC. */
+  schedule: string;
+  run: (ctx: ModuleContext<C>) => Promise<void>;
+}
+
+export type ModuleEventHandlers<C> = {
+  [E in EventName]?: (payload: DomainEvents[E], ctx: ModuleContext<C>) => Promise<void> | void;
+};
+
+export interface ModuleDefinition<S extends TObject = TObject> {
+  name: string;
+  dependsOn?: string[];
+  /** TypeBox schema of `modules.<name>` in neptuno.yaml (besides `enabled`), with defaults. */
+  config?: S;
+  /** Ordered by name (use 0001_init, 0002_…); written with Kysely's schema builder for both dialects. */
+  migrations?: Record<string, Migration>;
+  services?: (ctx: ModuleContext<Static<S>>) => Partial<Services>;
+  /** Mounted under `prefix` (default `/v1/<name>`). */
+  routes?: RoutesFn<Static<S>>;
+  prefix?: string;
+  /** Mounted under `/v1/public/<name>`: no authentication expected. */
+  publicRoutes?: RoutesFn<Static<S>>;
+  /** Mounted under `/v1/admin/<name>`; every route requires the admin role. */
+  adminRoutes?: RoutesFn<Static<S>>;
+  /** Job handlers; enqueued as `<module>.<job>`. */
+  jobs?: Record<string, (payload: any, ctx: ModuleContext<Static<S>>, job: JobContext) => Promise<void>>;
+  crons?: CronDefinition<Static<S>>[];
+  on?: ModuleEventHandlers<Static<S>>;
+  /** Problem titles/details and other strings, per locale, keyed by code. */
+  messages?: Partial<Record<'es' | 'en', Messages>>;
+  /** Data this module holds about a user, for the privacy export. */
+  exportUser?: (userId: string, ctx: ModuleContext<Static<S>>) => Promise<unknown>;
+  /** Runs after every module's services exist, before the server listens. */
+  start?: (ctx: ModuleContext<Static<S>>) => Promise<void> | void;
+  /** Runs on shutdown, in reverse start order. */
+  stop?: (ctx: ModuleContext<Static<S>>) => Promise<void> | void;
+}
+
+/** Identity function that types a module manifest. */
+export function defineModule<S extends TObject = TObject>(def: ModuleDefinition<S>): ModuleDefinition<S> {
+  if (!/^[a-z][a-z0-9-]*$/.test(def.name)) throw new Error(`Invalid module name "${def.name}": use lowercase letters, digits and dashes`);
+  return def;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyModule = ModuleDefinition<any>;

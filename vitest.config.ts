@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'examples/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Two cores on CI: more forks only add contention on SQLite files and PostgreSQL.
+    pool: 'forks',
+    maxWorkers: 2,
+    globalSetup: ['src/testing/global-setup.ts'],
+  },
+});
