@@ -13,7 +13,8 @@ import type { JobContext, JobOptions, Queue } from './drivers/queue/contract.js'
 import type { DomainEvents, EventBus, EventName } from './events.js';
 import type { Settings } from './config/settings.js';
 import type { Access } from './http/access.js';
-import type { Messages } from './i18n/index.js';
+import type { I18n, Messages } from './i18n/index.js';
+import type { Registry } from 'prom-client';
 
 /**
  * Services other modules may call, keyed by name. Each module declares its own by merging:
@@ -50,6 +51,11 @@ export interface KernelContext {
   services: Services;
   settings: Settings;
   access: Access;
+  i18n: I18n;
+  /** Prometheus registry served at /metrics; modules may add their own metrics. */
+  metrics: Registry;
+  /** Collects every enabled module's `exportUser` data, keyed by module name. */
+  privacy: { exportUser(userId: string): Promise<Record<string, unknown>> };
   /** The application secret (HMAC keys, signed cookies). Never logged. */
   secret: string;
   log: Logger;

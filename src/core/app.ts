@@ -1,0 +1,253 @@
+import pino, { type Logger } from 'pino';
+import { Type } from 'typebox';
+import type { AppConfig } from './config/schema.js';
+import { Settings, settingsMigrations } from './config/settings.js';
+import { createDatabase, type Database } from './db/database.js';
+import { createMigrator, migrateUp, type MigrationSource } from './db/migrate.js';
+import { createCache, createLockManager, createPubSub, createRateLimiter } from './drivers/kv.js';
+import { createQueue } from './drivers/queue/index.js';
+import { queueMigrations } from './drivers/queue/migrations.js';
+import { queueMetrics } from './drivers/queue/metrics.js';
+import { CronScheduler } from './drivers/cron/scheduler.js';
+import { createRedis, closeRedis } from './drivers/redis-connection.js';
+import { EventBus, type EventName } from './events.js';
+import { Access } from './http/access.js';
+import { kernelAdminRoutes } from './http/admin-routes.js';
+import { installErrorHandling } from './http/errors.js';
+import { installHealth, type HealthCheck } from './http/health.js';
+import { createMetricsRegistry, installHttpMetrics } from './http/metrics.js';
+import { installOpenApi } from './http/openapi.js';
+import { problem } from './http/problem.js';
+import { createServer } from './http/server.js';
+import { I18n } from './i18n/index.js';
+import type { AnyModule, App, KernelContext, ModuleContext, RoutesFn, Services } from './module.js';
+import { resolveModules } from './modules.js';
+
+export interface CreateAppOptions {
+  config: AppConfig;
+  /** Validated `modules.<name>` sections (with defaults), by module name. */
+  moduleConfigs?: Record<string, unknown>;
+  /** Every module available; which run is decided by `modules.<name>.enabled` (default on). */
+  modules: AnyModule[];
+  secret: string;
+  logger?: Logger;
+  /** PostgreSQL schema first on the search_path (tests isolate apps this way). */
+  databaseSchema?: string;
+  /** Run migrations at start (default true; `neptuno start --no-migrate` turns it off). */
+  migrate?: boolean;
+  /** Start the job worker and crons (default: when jobs.concurrency > 0). */
+  workers?: boolean;
+}
+
+export interface NeptunoApp {
+  server: App;
+  ctx: KernelContext;
+  /** Enabled modules, in dependency order. */
+  modules: AnyModule[];
+  migrations: MigrationSource[];
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Every migration the kernel and the given modules own (disabled modules too: enabling is a flip). */
+export function migrationSources(modules: AnyModule[]): MigrationSource[] {
+  return [
+    { owner: 'core', migrations: { ...settingsMigrations, ...queueMigrations } },
+    ...modules.filter((m) => m.migrations).map((m) => ({ owner: m.name, migrations: m.migrations! })),
+  ];
+}
+
+export function createLogger(config: AppConfig): Logger {
+  return pino({
+    level: config.log.level,
+    base: { app: 'neptuno' },
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', '*.password', '*.secret', '*.token'],
+      censor: '[redacted]',
+    },
+  });
+}
+
+/** Builds drivers, migrates, wires modules and routes. Call listen() to serve. */
+export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
+  const { config } = opts;
+  const log = opts.logger ?? createLogger(config);
+  const isEnabled = (name: string) => config.modules[name]?.enabled ?? true;
+  const modules = resolveModules(opts.modules, isEnabled);
+
+  const closers: Array<() => Promise<void>> = [];
+  const database: Database = createDatabase({ url: config.database.url, schema: opts.databaseSchema, poolSize: config.database.poolSize });
+  closers.push(() => database.destroy());
+
+  try {
+    const migrations = migrationSources(opts.modules);
+    if (opts.migrate !== false) await migrateUp(createMigrator(database.db, migrations));
+
+    const redisUrl = config.redis.url;
+    const prefix = config.redis.prefix;
+    const cache = createCache({ redisUrl, prefix: `${prefix}cache:` });
+    const rateLimiter = createRateLimiter({ redisUrl, prefix: `${prefix}rl:` });
+    const locks = createLockManager({ redisUrl, prefix: `${prefix}lock:` });
+    const pubsub = createPubSub({ redisUrl, prefix: `${prefix}ps:` });
+    const metrics = createMetricsRegistry();
+    const queue = createQueue({
+      database,
+      redisUrl,
+      prefix: `${prefix}q`,
+      concurrency: config.jobs.concurrency,
+      pollIntervalMs: config.jobs.pollIntervalMs,
+      visibilityTimeoutMs: config.jobs.visibilityTimeoutMs,
+      log: log.child({ component: 'queue' }),
+      metrics: queueMetrics(metrics),
+    });
+    closers.unshift(() => queue.close(), () => pubsub.close(), () => locks.close(), () => rateLimiter.close(), () => cache.close());
+    const cron = new CronScheduler({ locks, log: log.child({ component: 'cron' }) });
+    closers.unshift(() => cron.stop());
+
+    const events = new EventBus(log);
+    const i18n = new I18n(config.i18n.defaultLocale);
+    const access = new Access(config);
+    const settings = new Settings(database.db, cache, pubsub, log.child({ component: 'settings' }), async (keys) => {
+      await events.emit('settings.changed', { keys });
+    });
+    const services = {} as Services;
+
+    const moduleCtx = new Map<string, ModuleContext>();
+    const ctx: KernelContext = {
+      appConfig: config,
+      database,
+      db: database.db,
+      dialect: database.dialect,
+      tx: database.tx,
+      cache,
+      rateLimiter,
+      locks,
+      pubsub,
+      queue,
+      events,
+      services,
+      settings,
+      access,
+      i18n,
+      secret: opts.secret,
+      log,
+      metrics,
+      enqueue: (job, payload, jobOpts) => queue.enqueue(job, payload, jobOpts),
+      privacy: {
+        async exportUser(userId) {
+          const out: Record<string, unknown> = {};
+          for (const m of modules) if (m.exportUser) out[m.name] = await m.exportUser(userId, moduleCtx.get(m.name)!);
+          return out;
+        },
+      },
+    };
+
+    for (const m of modules) {
+      const mctx: ModuleContext = { ...ctx, name: m.name, config: opts.moduleConfigs?.[m.name] ?? {}, log: log.child({ module: m.name }) };
+      moduleCtx.set(m.name, mctx);
+      settings.define({
+        key: `modules.${m.name}.enabled`,
+        schema: Type.Boolean(),
+        default: true,
+        description: `Serve the ${m.name} module's routes (off: 404 module_disabled on every replica)`,
+      });
+      if (m.messages) i18n.extend(m.messages);
+    }
+    // Services first (a module's services may be called by modules later in the order, and by handlers).
+    for (const m of modules) if (m.services) Object.assign(services, m.services(moduleCtx.get(m.name)!));
+    for (const m of modules) {
+      const mctx = moduleCtx.get(m.name)!;
+      for (const [event, handler] of Object.entries(m.on ?? {})) {
+        const run = handler as (p: unknown, c: ModuleContext) => Promise<void> | void;
+        events.on(event as EventName, ((payload: unknown) => run(payload, mctx)) as never, m.name);
+      }
+      for (const [job, handler] of Object.entries(m.jobs ?? {})) {
+        queue.register(`${m.name}.${job}`, (payload, jobCtx) => handler(payload, mctx, jobCtx));
+      }
+      for (const c of m.crons ?? []) cron.add({ name: `${m.name}.${c.name}`, schedule: c.schedule, run: () => c.run(mctx) });
+    }
+    await settings.start();
+    closers.unshift(() => settings.stop());
+
+    const server = await createServer(config, log, opts.secret);
+    closers.unshift(() => server.close());
+    installErrorHandling(server, i18n);
+    server.decorateRequest('actor', function (this: { _actor?: Promise<unknown> }) {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      return (this._actor ??= access.resolve(this as any));
+    } as never);
+    installHttpMetrics(server, metrics);
+    await installOpenApi(server, config.server.publicUrl);
+
+    const checks: Record<string, HealthCheck> = { database: () => database.ping(), queue: () => queue.ping() };
+    if (redisUrl) {
+      const probe = createRedis(redisUrl, { name: 'neptuno-health', lazy: true, maxRetriesPerRequest: 1 });
+      closers.unshift(() => closeRedis(probe));
+      checks.redis = async () => {
+        await probe.ping();
+      };
+    }
+    installHealth(server, checks);
+    await server.register(async (scope) => kernelAdminRoutes(scope as App, ctx), { prefix: '/v1/admin' });
+
+    for (const m of modules) {
+      const mctx = moduleCtx.get(m.name)!;
+      const mount = async (routes: RoutesFn<unknown> | undefined, prefix: string, admin = false) => {
+        if (!routes) return;
+        await server.register(
+          async (scope) => {
+            scope.addHook('onRequest', async () => {
+              if (!settings.get<boolean>(`modules.${m.name}.enabled`)) throw problem(404, 'module_disabled', { params: { module: m.name } });
+            });
+            if (admin) scope.addHook('onRequest', access.requireAdmin);
+            await routes(scope as App, mctx);
+          },
+          { prefix },
+        );
+      };
+      await mount(m.routes, m.prefix ?? `/v1/${m.name}`);
+      await mount(m.publicRoutes, `/v1/public/${m.name}`);
+      await mount(m.adminRoutes, `/v1/admin/${m.name}`, true);
+    }
+
+    for (const m of modules) await m.start?.(moduleCtx.get(m.name)!);
+    closers.unshift(async () => {
+      for (const m of [...modules].reverse()) await m.stop?.(moduleCtx.get(m.name)!);
+    });
+
+    if (opts.workers ?? config.jobs.concurrency > 0) {
+      await queue.start();
+      cron.start();
+    }
+    await server.ready();
+
+    let closed = false;
+    return {
+      server,
+      ctx,
+      modules,
+      migrations,
+      async listen() {
+        return server.listen({ host: config.server.host, port: config.server.port });
+      },
+      async close() {
+        if (closed) return;
+        closed = true;
+        await runClosers(closers, log);
+      },
+    };
+  } catch (err) {
+    await runClosers(closers, log);
+    throw err;
+  }
+}
+
+async function runClosers(closers: Array<() => Promise<void>>, log: Logger) {
+  for (const close of closers) {
+    try {
+      await close();
+    } catch (err) {
+      log.warn({ err }, 'error while closing');
+    }
+  }
+}

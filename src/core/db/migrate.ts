@@ -1,0 +1,39 @@
+import { Migrator, type Migration, type MigrationResultSet } from 'kysely';
+import type { Db } from './database.js';
+
+export interface MigrationSource {
+  /** Owner of the migrations (`core` or a module name); becomes the name prefix. */
+  owner: string;
+  migrations: Record<string, Migration>;
+}
+
+/**
+ * One Kysely migrator for the kernel and every module. Names are `<owner>/<name>`; modules own
+ * disjoint tables, so the order between owners does not matter, only within one.
+ */
+export function createMigrator(db: Db, sources: MigrationSource[]): Migrator {
+  const all: Record<string, Migration> = {};
+  for (const { owner, migrations } of sources) {
+    for (const [name, m] of Object.entries(migrations)) all[`${owner}/${name}`] = m;
+  }
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => all },
+    migrationTableName: 'neptuno_migrations',
+    migrationLockTableName: 'neptuno_migrations_lock',
+    // A module added later brings names that sort before already-run ones.
+    allowUnorderedMigrations: true,
+  });
+}
+
+/** Runs pending migrations; throws with the failing migration's name on error. */
+export async function migrateUp(migrator: Migrator): Promise<MigrationResultSet['results']> {
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    const err = new Error(`Migration ${failed?.migrationName ?? '?'} failed: ${(error as Error).message ?? error}`);
+    (err as Error & { cause: unknown }).cause = error;
+    throw err;
+  }
+  return results;
+}

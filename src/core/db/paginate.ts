@@ -1,0 +1,76 @@
+import { sql, type SelectQueryBuilder } from 'kysely';
+import { Type, type TSchema } from 'typebox';
+import { HttpProblem } from '../http/problem.js';
+
+export const MAX_PAGE_SIZE = 100;
+
+/** `?limit=&cursor=` — the same on every list endpoint. */
+export const PageQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 })),
+  cursor: Type.Optional(Type.String({ maxLength: 512 })),
+});
+
+/** `{ data: [...], nextCursor }` response schema for items of `item`. */
+export const Page = <T extends TSchema>(item: T) =>
+  Type.Object({ data: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+
+export interface PageResult<T> {
+  data: T[];
+  nextCursor: string | null;
+}
+
+type Key = string | number;
+
+export function encodeCursor(values: Key[]): string {
+  return Buffer.from(JSON.stringify(values)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, length: number): Key[] {
+  try {
+    const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(values) && values.length === length && values.every((v) => typeof v === 'string' || typeof v === 'number')) {
+      return values;
+    }
+  } catch {
+    // fall through
+  }
+  throw new HttpProblem(400, 'invalid_cursor');
+}
+
+export interface PaginateOptions<O> {
+  limit?: number;
+  cursor?: string;
+  /**
+   * Keyset columns, most significant first, all in the same direction; the last one must be
+   * unique (usually the id) so pages never skip or repeat rows.
+   */
+  orderBy: string[];
+  direction?: 'asc' | 'desc';
+  /** Reads the keyset values from a row (same order as orderBy). */
+  key: (row: O) => Key[];
+}
+
+/**
+ * Keyset (cursor) pagination: stable under inserts, cost independent of the page number.
+ * Uses a row-value comparison, which SQLite and PostgreSQL both support.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function paginate<DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  opts: PaginateOptions<O>,
+): Promise<PageResult<O>> {
+  const limit = Math.min(Math.max(opts.limit ?? 20, 1), MAX_PAGE_SIZE);
+  const dir = opts.direction ?? 'desc';
+  let q = query;
+  if (opts.cursor) {
+    const values = decodeCursor(opts.cursor, opts.orderBy.length);
+    const cols = sql.join(opts.orderBy.map((c) => sql.ref(c)));
+    const vals = sql.join(values.map((v) => sql.val(v)));
+    q = q.where(sql<boolean>`(${cols}) ${sql.raw(dir === 'desc' ? '<' : '>')} (${vals})`);
+  }
+  for (const c of opts.orderBy) q = q.orderBy(sql.ref(c), dir);
+  const rows = await q.limit(limit + 1).execute();
+  const more = rows.length > limit;
+  const data = more ? rows.slice(0, limit) : rows;
+  return { data, nextCursor: more ? encodeCursor(opts.key(data[data.length - 1])) : null };
+}

@@ -1,0 +1,28 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { App } from '../module.js';
+
+/** OpenAPI 3.1 generated from the route schemas; served at /openapi.json, browsable at /docs. */
+export async function installOpenApi(app: App, publicUrl: string) {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Neptuno API',
+        version: '1',
+        description:
+          'Errors are RFC 9457 application/problem+json with a stable `code`. Lists take `?limit=&cursor=` and answer `{ data, nextCursor }`.',
+      },
+      servers: [{ url: publicUrl }],
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'neptuno.session_token' },
+          bearer: { type: 'http', scheme: 'bearer' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}
