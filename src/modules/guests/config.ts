@@ -1,0 +1,18 @@
+import { Type, type Static } from 'typebox';
+
+/** `modules.guests` in neptuno.yaml. */
+export const GuestsConfigSchema = Type.Object(
+  {
+    /** Generated names are "<prefix> <4 digits>". */
+    namePrefix: Type.String({ minLength: 1, maxLength: 30, default: 'Invitado' }),
+    /** Guests never merged and idle longer than this are deleted by the hourly cron. */
+    maxIdleDays: Type.Integer({ minimum: 1, default: 30 }),
+    /** Browser lifetime of the cookie; the server-side idle limit is what really ends a guest. */
+    cookieMaxAgeDays: Type.Integer({ minimum: 1, maximum: 400, default: 400 }),
+    /** Activity (last IP, request count, last activity) is written at most this often per process. */
+    activityFlushSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 10 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export type GuestsConfig = Static<typeof GuestsConfigSchema>;

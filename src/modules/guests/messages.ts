@@ -1,0 +1,12 @@
+import type { Messages } from '../../core/i18n/index.js';
+
+export const messages: Record<'es' | 'en', Messages> = {
+  es: {
+    already_signed_in: 'Ya has iniciado sesión',
+    'already_signed_in.detail': 'Los usuarios con sesión iniciada no necesitan una identidad de invitado.',
+  },
+  en: {
+    already_signed_in: 'Already signed in',
+    'already_signed_in.detail': 'Signed-in users do not need a guest identity.',
+  },
+};

@@ -1,0 +1,213 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ModuleContext } from '../../core/module.js';
+import type { Actor } from '../../core/http/access.js';
+import { badRequest } from '../../core/http/problem.js';
+import { ActivityBuffer } from './activity.js';
+import { GuestCookie } from './cookie.js';
+import { generateDisplayName, validateDisplayName } from './names.js';
+import { toIso, type GuestRow } from './schema.js';
+import type { GuestsConfig } from './config.js';
+
+export interface Guest {
+  id: string;
+  displayName: string;
+  lastIp: string | null;
+  endpointsUsed: number;
+  lastActiveAt: string;
+  createdAt: string;
+  mergedIntoUserId: string | null;
+  mergedAt: string | null;
+}
+
+export const toGuest = (r: GuestRow): Guest => ({
+  id: r.id,
+  displayName: r.display_name,
+  lastIp: r.last_ip,
+  endpointsUsed: Number(r.endpoints_used),
+  lastActiveAt: toIso(r.last_active_at),
+  createdAt: toIso(r.created_at),
+  mergedIntoUserId: r.merged_into_user_id,
+  mergedAt: r.merged_at === null ? null : toIso(r.merged_at),
+});
+
+export const guestActor = (id: string): Actor => ({ type: 'guest', id, role: null, tenantId: null, via: 'guest' });
+
+/** Guest identities: creation, the signed cookie, activity, merge into a user, expiry. */
+export class GuestService {
+  readonly cookie: GuestCookie;
+  readonly activity: ActivityBuffer;
+  /** Guests created by ensureGuest during a request, so two calls in one request create one guest. */
+  private readonly ensured = new WeakMap<FastifyRequest, Guest>();
+
+  constructor(private readonly ctx: ModuleContext<GuestsConfig>) {
+    this.cookie = new GuestCookie(ctx.secret, {
+      development: ctx.appConfig.env === 'development',
+      maxAgeDays: ctx.config.cookieMaxAgeDays,
+    });
+    this.activity = new ActivityBuffer(ctx.database, ctx.log);
+  }
+
+  get cookieName(): string {
+    return this.cookie.name;
+  }
+
+  /** Verifies the signed guest cookie in a Cookie header; null when absent or forged. */
+  guestIdFromCookieHeader(cookieHeader: string | undefined): string | null {
+    return this.cookie.fromHeader(cookieHeader);
+  }
+
+  async get(id: string): Promise<Guest | null> {
+    const row = await this.ctx.db.selectFrom('guests').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toGuest(row as GuestRow) : null;
+  }
+
+  /** Creates a guest. `displayName` is validated; without one a friendly name is generated. */
+  async create(input: { displayName?: string; ip?: string | null } = {}): Promise<Guest> {
+    const displayName = input.displayName === undefined ? generateDisplayName(this.ctx.config.namePrefix) : this.checkName(input.displayName);
+    const now = new Date().toISOString();
+    const row: GuestRow = {
+      id: randomUUID(),
+      display_name: displayName,
+      last_ip: input.ip ?? null,
+      endpoints_used: 0,
+      last_active_at: now,
+      created_at: now,
+      merged_into_user_id: null,
+      merged_at: null,
+    };
+    await this.ctx.db.insertInto('guests').values(row).execute();
+    return toGuest(row);
+  }
+
+  async rename(id: string, displayName: string): Promise<Guest | null> {
+    const name = this.checkName(displayName);
+    await this.ctx.db
+      .updateTable('guests')
+      .set({ display_name: name })
+      .where('id', '=', id)
+      .where('merged_into_user_id', 'is', null)
+      .execute();
+    return this.get(id);
+  }
+
+  private checkName(raw: string): string {
+    const checked = validateDisplayName(raw, '/body/displayName');
+    if ('error' in checked) throw badRequest('validation_failed', { errors: [checked.error] });
+    return checked.value;
+  }
+
+  /** The live (existing, not merged) guest behind the request's cookie, or null. */
+  async fromRequest(request: FastifyRequest): Promise<Guest | null> {
+    const id = this.guestIdFromCookieHeader(request.headers.cookie);
+    if (!id) return null;
+    const guest = await this.get(id);
+    return guest && guest.mergedIntoUserId === null ? guest : null;
+  }
+
+  /** Actor resolver (order 10): a valid cookie of a live guest. Records activity in the buffer. */
+  async resolveActor(request: FastifyRequest): Promise<Actor | null> {
+    const id = this.guestIdFromCookieHeader(request.headers.cookie);
+    if (!id) return null;
+    // A primary-key read per resolved request keeps merges and deletions effective at once on
+    // every replica; the writes are what we avoid (see ActivityBuffer).
+    const row = await this.ctx.db
+      .selectFrom('guests')
+      .select('id')
+      .where('id', '=', id)
+      .where('merged_into_user_id', 'is', null)
+      .executeTakeFirst();
+    if (!row) return null;
+    this.activity.record(id, request.ip ?? null);
+    return guestActor(id);
+  }
+
+  /**
+   * The caller's guest, created (and its cookie set) when there is none. For modules that let
+   * anonymous visitors play: call it only when `request.actor()` is null or a guest. After it,
+   * `request.actor()` answers the guest within the same request.
+   */
+  async ensureGuest(request: FastifyRequest, reply: FastifyReply): Promise<Guest> {
+    const memo = this.ensured.get(request);
+    if (memo) return memo;
+    const current = await this.fromRequest(request);
+    if (current) return current;
+    const guest = await this.create({ ip: request.ip ?? null });
+    this.cookie.set(reply, guest.id);
+    this.ensured.set(request, guest);
+    const actor = await request.actor();
+    if (!actor) request._actor = Promise.resolve(guestActor(guest.id));
+    return guest;
+  }
+
+  /**
+   * Moves the guest to the user. Exactly once: the conditional UPDATE lets one caller win, and
+   * only the winner emits `guest.merged` — after the UPDATE committed, so handlers see the merge.
+   * Handlers must be idempotent keyed on guestId (see replayMerge). False if already merged or unknown.
+   */
+  async merge(guestId: string, userId: string): Promise<boolean> {
+    const result = await this.ctx.db
+      .updateTable('guests')
+      .set({ merged_into_user_id: userId, merged_at: new Date().toISOString() })
+      .where('id', '=', guestId)
+      .where('merged_into_user_id', 'is', null)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) return false;
+    await this.emitMerged(guestId, userId);
+    return true;
+  }
+
+  /** Emits `guest.merged` again for an already merged guest (recovery after a failed handler). */
+  async replayMerge(guestId: string): Promise<boolean> {
+    const guest = await this.get(guestId);
+    if (!guest?.mergedIntoUserId) return false;
+    await this.emitMerged(guestId, guest.mergedIntoUserId);
+    return true;
+  }
+
+  private async emitMerged(guestId: string, userId: string): Promise<void> {
+    try {
+      await this.ctx.events.emit('guest.merged', { guestId, userId });
+    } catch (err) {
+      // The merge is committed and the sign-in that triggered it must not fail because one
+      // module's handler did; the data stays keyed by guestId, so replayMerge can re-drive it.
+      this.ctx.log.error({ err, guestId, userId }, 'a guest.merged handler failed; use replayMerge after fixing it');
+    }
+  }
+
+  /**
+   * Deletes guests idle longer than maxIdleDays that were never merged, in batches, and emits
+   * `guest.expired` for each batch so modules can drop what those guests left behind.
+   */
+  async removeIdle(now = new Date(), batchSize = 500): Promise<number> {
+    const cutoff = new Date(now.getTime() - this.ctx.config.maxIdleDays * 86_400_000).toISOString();
+    const at = this.ctx.dialect === 'postgres' ? sql`cast(${cutoff} as timestamptz)` : sql`${cutoff}`;
+    let removed = 0;
+    for (;;) {
+      const rows = await this.ctx.db
+        .deleteFrom('guests')
+        .where('id', 'in', (qb) =>
+          qb
+            .selectFrom('guests')
+            .select('id')
+            .where('merged_into_user_id', 'is', null)
+            .where(sql<boolean>`last_active_at < ${at}`)
+            .limit(batchSize),
+        )
+        // The guest may have merged between the subquery and the delete on PostgreSQL.
+        .where('merged_into_user_id', 'is', null)
+        .returning('id')
+        .execute();
+      if (rows.length === 0) break;
+      removed += rows.length;
+      try {
+        await this.ctx.events.emit('guest.expired', { guestIds: rows.map((r) => r.id as string) });
+      } catch (err) {
+        this.ctx.log.error({ err }, 'a guest.expired handler failed');
+      }
+      if (rows.length < batchSize) break;
+    }
+    return removed;
+  }
+}
