@@ -4,6 +4,8 @@ import { Type, type Static } from 'typebox';
  * The kernel's sections of neptuno.yaml. Every object is closed (unknown keys are errors) and
  * every leaf has a default, so an empty file is a valid development configuration.
  * Module sections live under `modules.<name>` and are validated by each module's own schema.
+ * Loaded by ./load.ts, documented in docs/configuration.md. An `errorMessage` annotation replaces
+ * the generated validation message for that key.
  */
 const Closed = { additionalProperties: false } as const;
 
@@ -37,14 +39,23 @@ export const AppConfigSchema = Type.Object(
     server: ServerConfig,
     database: Type.Object(
       {
-        url: Type.String({ default: 'sqlite:./data/neptuno.db' }),
+        /** `sqlite:<path>` (embedded) or `postgres://…` (at scale). */
+        url: Type.String({
+          default: 'sqlite:./data/neptuno.db',
+          pattern: '^(sqlite:.+|postgres(ql)?://.+)$',
+          errorMessage: 'must start with sqlite: (e.g. sqlite:./data/neptuno.db) or postgres://',
+        }),
         poolSize: Type.Integer({ minimum: 1, default: 10 }),
       },
       { ...Closed, default: {} },
     ),
     redis: Type.Object(
       {
-        url: Type.Union([Type.String(), Type.Null()], { default: null }),
+        /** null: in-process cache, locks, pub/sub and SQL job queue (one process). */
+        url: Type.Union(
+          [Type.String({ pattern: '^rediss?://', errorMessage: 'must start with redis:// or rediss://' }), Type.Null()],
+          { default: null },
+        ),
         /** Prefix of every key and channel, so several apps can share one Redis. */
         prefix: Type.String({ default: 'neptuno:' }),
       },
@@ -90,8 +101,11 @@ export const AppConfigSchema = Type.Object(
     roles: Type.Record(
       Type.String({ pattern: '^[a-z][a-z0-9_-]*$' }),
       Type.Object({ permissions: Type.Array(Type.String(), { default: [] }) }, { ...Closed, default: {} }),
-      { default: { user: { permissions: [] }, admin: { permissions: ['*'] } } },
+      // Closed: a role name that breaks the pattern is an error, not silently ignored.
+      { additionalProperties: false, default: { user: { permissions: [] }, admin: { permissions: ['*'] } } },
     ),
+    /** Your own modules: files (relative to the working directory) that default-export defineModule(). */
+    moduleFiles: Type.Array(Type.String(), { default: [] }),
     /** `modules.<name>.enabled` plus each module's own keys (validated by the module). */
     modules: Type.Record(Type.String(), Type.Object({ enabled: Type.Boolean({ default: true }) }), { default: {} }),
   },

@@ -1,0 +1,147 @@
+import { writeFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { isConfigError } from '../core/config/errors.js';
+import { ModuleGraphError } from '../core/modules.js';
+import { createMigrator, migrateUp } from '../core/db/migrate.js';
+import { createDatabase } from '../core/db/database.js';
+import { migrationSources } from '../core/app.js';
+import { bootstrap, buildApp } from './bootstrap.js';
+import { registerExtraCommands } from './commands.js';
+
+const program = new Command('neptuno').description('Neptuno backend: API server and operations');
+const configOption = ['-c, --config <file>', 'configuration file (default: $NEPTUNO_CONFIG or ./neptuno.yaml)'] as const;
+
+program
+  .command('start')
+  .description('serve the API (migrates the database first)')
+  .option(...configOption)
+  .option('--no-migrate', 'do not run migrations at start')
+  .action(async (o: { config?: string; migrate: boolean }) => {
+    const started = performance.now();
+    const app = await buildApp(o.config, { migrate: o.migrate });
+    const address = await app.listen();
+    app.ctx.log.info({ address, modules: app.modules.map((m) => m.name), ms: Math.round(performance.now() - started) }, 'Neptuno ready');
+    let stopping = false;
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.on(signal, () => {
+        if (stopping) process.exit(1);
+        stopping = true;
+        app.ctx.log.info({ signal }, 'shutting down');
+        void app.close().then(() => process.exit(0));
+      });
+    }
+  });
+
+const migrate = program.command('migrate').description('database migrations');
+migrate
+  .command('up', { isDefault: true })
+  .description('run pending migrations')
+  .option(...configOption)
+  .action(async (o: { config?: string }) => {
+    const { loaded, modules } = await bootstrap(o.config);
+    const database = createDatabase({ url: loaded.config.database.url });
+    try {
+      const results = await migrateUp(createMigrator(database.db, migrationSources(modules)));
+      if (!results?.length) console.log('Nothing to migrate: the database is up to date.');
+      for (const r of results ?? []) console.log(`${r.status === 'Success' ? 'applied' : r.status}  ${r.migrationName}`);
+    } finally {
+      await database.destroy();
+    }
+  });
+migrate
+  .command('status')
+  .description('list migrations and whether each has run')
+  .option(...configOption)
+  .action(async (o: { config?: string }) => {
+    const { loaded, modules } = await bootstrap(o.config);
+    const database = createDatabase({ url: loaded.config.database.url });
+    try {
+      const list = await createMigrator(database.db, migrationSources(modules)).getMigrations();
+      for (const m of list) console.log(`${m.executedAt ? `done ${m.executedAt.toISOString()}` : 'pending                 '}  ${m.name}`);
+      const pending = list.filter((m) => !m.executedAt).length;
+      console.log(`${list.length} migrations, ${pending} pending`);
+    } finally {
+      await database.destroy();
+    }
+  });
+
+program
+  .command('config')
+  .description('configuration tools')
+  .command('check')
+  .description('validate neptuno.yaml and the environment; exits 1 with file:line and key path on error')
+  .option(...configOption)
+  .action(async (o: { config?: string }) => {
+    const { loaded, modules } = await bootstrap(o.config);
+    const enabled = modules.filter((m) => loaded.config.modules[m.name]?.enabled ?? true).map((m) => m.name);
+    console.log(`${loaded.file ?? '(no file: defaults)'} is valid.`);
+    console.log(`database: ${loaded.config.database.url.split(':')[0]}; redis: ${loaded.config.redis.url ? 'yes' : 'no'}; modules: ${enabled.join(', ') || 'none'}`);
+    if (loaded.envOverrides.length) console.log(`environment overrides: ${loaded.envOverrides.join(', ')}`);
+  });
+
+program
+  .command('openapi')
+  .description('write the OpenAPI 3.1 document')
+  .option(...configOption)
+  .option('-o, --out <file>', 'output file (default: stdout)')
+  .action(async (o: { config?: string; out?: string }) => {
+    const app = await buildApp(o.config, { workers: false });
+    try {
+      const doc = JSON.stringify(app.server.swagger(), null, 2);
+      if (o.out) writeFileSync(o.out, `${doc}\n`);
+      else process.stdout.write(`${doc}\n`);
+    } finally {
+      await app.close();
+    }
+  });
+
+const jobs = program.command('jobs').description('background jobs');
+jobs
+  .command('list')
+  .description('list jobs, newest first')
+  .option(...configOption)
+  .option('-s, --state <state>', 'waiting | delayed | active | completed | dead')
+  .option('-n, --limit <n>', 'how many', '20')
+  .action(async (o: { config?: string; state?: 'dead'; limit: string }) => {
+    const app = await buildApp(o.config, { workers: false });
+    try {
+      const { data } = await app.ctx.queue.list({ state: o.state, limit: Number(o.limit) });
+      for (const j of data) console.log(`${j.id}  ${j.state.padEnd(9)} ${j.name}  attempts ${j.attempts}/${j.maxAttempts}${j.lastError ? `  ${j.lastError}` : ''}`);
+      const counts = await app.ctx.queue.counts();
+      console.log(Object.entries(counts).map(([s, n]) => `${s}: ${n}`).join('  '));
+    } finally {
+      await app.close();
+    }
+  });
+jobs
+  .command('retry <id>')
+  .description('send a dead-letter job back to the queue')
+  .option(...configOption)
+  .action(async (id: string, o: { config?: string }) => {
+    const app = await buildApp(o.config, { workers: false });
+    try {
+      if (!(await app.ctx.queue.retry(id))) {
+        console.error(`No dead job with id ${id}.`);
+        process.exitCode = 1;
+      } else console.log(`Job ${id} queued again.`);
+    } finally {
+      await app.close();
+    }
+  });
+
+registerExtraCommands(program, configOption);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // Operator errors get one clear message and exit 1, never a stack trace.
+  if (isConfigError(err)) {
+    console.error(`Invalid configuration:\n${err.format()}`);
+  } else if (err instanceof ModuleGraphError) {
+    console.error(err.message);
+  } else {
+    console.error(`neptuno: ${(err as Error).message}`);
+    if (process.env.NEPTUNO_DEBUG) console.error(err);
+  }
+  process.exit(1);
+}
