@@ -1,0 +1,209 @@
+import { randomUUID } from 'node:crypto';
+import { Queue as BullQueueClient, Worker, type Job, type JobType } from 'bullmq';
+import { closeRedis, createRedis, type Redis } from '../redis-connection.js';
+import type { JobHandler, JobList, JobOptions, JobRecord, JobState, Queue } from './contract.js';
+import { fromBullId, toBullId } from './bullmq-ids.js';
+import { clampLimit, decodeCursor, encodeCursor, errorText, JOB_STATES, resolveJobOptions, type QueueLog, type QueueMetrics } from './shared.js';
+
+export interface BullQueueOptions {
+  url: string;
+  /** Redis key prefix; replicas of one app share it, tests use a unique one. */
+  prefix: string;
+  concurrency?: number;
+  /** BullMQ lockDuration (renewed while the handler runs) and stalled-job check interval. Default 30000. */
+  visibilityTimeoutMs?: number;
+  /** Completed jobs kept for inspection (the oldest are dropped). Default 1000. */
+  keepCompleted?: number;
+  /** Dead jobs kept for inspection and retry (the oldest are dropped). Default 10000. */
+  keepDead?: number;
+  log?: QueueLog;
+  metrics?: QueueMetrics;
+}
+
+const QUEUE_NAME = 'jobs';
+
+/** Our states -> BullMQ's lists and sets, in the order `list` walks them without a state. */
+const BULL_TYPES: Record<JobState, JobType[]> = {
+  active: ['active'],
+  waiting: ['wait', 'prioritized', 'paused', 'waiting-children'],
+  delayed: ['delayed'],
+  dead: ['failed'],
+  completed: ['completed'],
+};
+
+function toState(state: string): JobState | null {
+  if (state === 'failed') return 'dead';
+  if (state === 'completed' || state === 'active' || state === 'delayed') return state;
+  if (state === 'waiting' || state === 'wait' || state === 'prioritized' || state === 'paused' || state === 'waiting-children') return 'waiting';
+  return null;
+}
+
+type OffsetCursor = { o: number };
+const isOffsetCursor = (v: unknown): v is OffsetCursor =>
+  typeof v === 'object' && v !== null && Number.isSafeInteger((v as OffsetCursor).o) && (v as OffsetCursor).o >= 0;
+
+/**
+ * The queue on Redis with BullMQ, used when REDIS_URL is set: one BullMQ queue named "jobs",
+ * one Worker per process serving every registered job name. Dead-letter = BullMQ "failed"
+ * (only reached once attempts are exhausted). At-least-once like the SQL queue.
+ */
+export class BullQueue implements Queue {
+  private readonly handlers = new Map<string, JobHandler>();
+  private readonly prefix: string;
+  private readonly connection: Redis;
+  private readonly queue: BullQueueClient;
+  private worker: Worker | null = null;
+  private workerConnection: Redis | null = null;
+
+  constructor(private readonly opts: BullQueueOptions) {
+    // BullMQ joins prefix and queue name with ':' itself.
+    this.prefix = opts.prefix.replace(/:+$/, '') || 'neptuno';
+    this.connection = createRedis(opts.url, { name: 'neptuno-queue', onError: (err) => opts.log?.warn({ err }, 'Queue Redis connection error') });
+    this.queue = new BullQueueClient(QUEUE_NAME, { connection: this.connection, prefix: this.prefix });
+    this.queue.on('error', (err) => opts.log?.error({ err }, 'BullMQ queue error'));
+  }
+
+  register(name: string, handler: JobHandler): void {
+    if (this.handlers.has(name)) throw new Error(`Job handler "${name}" is already registered`);
+    this.handlers.set(name, handler);
+  }
+
+  async enqueue(name: string, payload: unknown, opts?: JobOptions): Promise<string> {
+    const o = resolveJobOptions(name, opts);
+    const id = o.jobId ?? randomUUID();
+    // A second add with an existing jobId is ignored by BullMQ and returns the existing job.
+    await this.queue.add(name, payload ?? null, {
+      jobId: toBullId(id),
+      delay: o.delayMs,
+      attempts: o.attempts,
+      backoff: { type: 'exponential', delay: o.backoffMs },
+      removeOnComplete: { count: this.opts.keepCompleted ?? 1000 },
+      removeOnFail: { count: this.opts.keepDead ?? 10_000 },
+    });
+    return id;
+  }
+
+  async start(): Promise<void> {
+    if (this.worker || this.handlers.size === 0) return;
+    const vt = Math.max(1000, this.opts.visibilityTimeoutMs ?? 30_000);
+    // Workers block on Redis and must never give up a command: maxRetriesPerRequest null.
+    this.workerConnection = createRedis(this.opts.url, {
+      name: 'neptuno-worker',
+      maxRetriesPerRequest: null,
+      onError: (err) => this.opts.log?.warn({ err }, 'Worker Redis connection error'),
+    });
+    const worker = new Worker(QUEUE_NAME, (job) => this.process(job), {
+      connection: this.workerConnection,
+      prefix: this.prefix,
+      concurrency: Math.max(1, this.opts.concurrency ?? 5),
+      lockDuration: vt,
+      stalledInterval: vt,
+    });
+    worker.on('completed', (job) => this.opts.metrics?.onCompleted(job.name));
+    worker.on('failed', (job, err) => {
+      if (!job) return;
+      this.opts.metrics?.onFailed(job.name);
+      const log = { err, jobId: fromBullId(job.id ?? ''), job: job.name, attempt: job.attemptsMade };
+      if (job.attemptsMade >= (job.opts.attempts ?? 1)) {
+        this.opts.metrics?.onDead(job.name);
+        this.opts.log?.error(log, 'Job failed on its last attempt; moved to dead');
+      } else {
+        this.opts.log?.warn(log, 'Job failed; will retry');
+      }
+    });
+    worker.on('error', (err) => this.opts.log?.error({ err }, 'BullMQ worker error'));
+    this.worker = worker;
+  }
+
+  private async process(job: Job): Promise<void> {
+    const handler = this.handlers.get(job.name);
+    if (!handler) throw new Error(`No handler registered for job "${job.name}"`);
+    await handler(job.data, { id: fromBullId(job.id ?? ''), name: job.name, attempt: Math.max(1, job.attemptsStarted ?? job.attemptsMade + 1) });
+  }
+
+  async stop(): Promise<void> {
+    const worker = this.worker;
+    this.worker = null;
+    if (!worker) return;
+    // close() without force waits for the running handlers.
+    await worker.close();
+    if (this.workerConnection) await closeRedis(this.workerConnection);
+    this.workerConnection = null;
+  }
+
+  async list(opts: { state?: JobState; limit?: number; cursor?: string } = {}): Promise<JobList> {
+    const limit = clampLimit(opts.limit);
+    if (opts.state !== undefined && !JOB_STATES.includes(opts.state)) throw new TypeError(`Unknown job state "${opts.state}"`);
+    const offset = opts.cursor ? decodeCursor(opts.cursor, isOffsetCursor).o : 0;
+    // Walk the BullMQ sets one type at a time so the offset maps onto exact positions
+    // (getJobs with several types applies the range to each type, not to the whole).
+    const types = opts.state ? BULL_TYPES[opts.state] : Object.values(BULL_TYPES).flat();
+    const data: JobRecord[] = [];
+    let skip = offset;
+    let total = 0;
+    for (const type of types) {
+      const n = await this.queue.getJobCountByTypes(type);
+      total += n;
+      if (data.length >= limit) continue;
+      if (skip >= n) {
+        skip -= n;
+        continue;
+      }
+      const jobs = await this.queue.getJobs([type], skip, skip + (limit - data.length) - 1, false);
+      skip = 0;
+      for (const job of jobs) if (job) data.push(this.toRecord(job as Job, toState(type) ?? 'waiting'));
+    }
+    const next = offset + data.length;
+    return { data, nextCursor: data.length > 0 && next < total ? encodeCursor({ o: next } satisfies OffsetCursor) : null };
+  }
+
+  async get(id: string): Promise<JobRecord | null> {
+    const job = await this.queue.getJob(toBullId(id));
+    if (!job) return null;
+    const state = toState(await job.getState());
+    return state ? this.toRecord(job, state) : null;
+  }
+
+  async retry(id: string): Promise<boolean> {
+    const job = await this.queue.getJob(toBullId(id));
+    if (!job || (await job.getState()) !== 'failed') return false;
+    try {
+      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+      return true;
+    } catch (err) {
+      // Another replica retried it first, or it was removed meanwhile.
+      this.opts.log?.debug({ err: errorText(err), jobId: id }, 'Job retry refused');
+      return false;
+    }
+  }
+
+  async counts(): Promise<Record<JobState, number>> {
+    const out = {} as Record<JobState, number>;
+    for (const state of JOB_STATES) out[state] = await this.queue.getJobCountByTypes(...BULL_TYPES[state]);
+    return out;
+  }
+
+  async ping(): Promise<void> {
+    await this.connection.ping();
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    await this.queue.close();
+    await closeRedis(this.connection);
+  }
+
+  private toRecord(job: Job, state: JobState): JobRecord {
+    return {
+      id: fromBullId(job.id ?? ''),
+      name: job.name,
+      payload: job.data,
+      state,
+      attempts: job.attemptsStarted ?? job.attemptsMade,
+      maxAttempts: job.opts.attempts ?? 1,
+      lastError: job.failedReason || null,
+      runAt: new Date(job.timestamp + (job.delay ?? 0)).toISOString(),
+      createdAt: new Date(job.timestamp).toISOString(),
+    };
+  }
+}
