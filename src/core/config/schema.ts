@@ -101,8 +101,9 @@ export const AppConfigSchema = Type.Object(
     roles: Type.Record(
       Type.String({ pattern: '^[a-z][a-z0-9_-]*$' }),
       Type.Object({ permissions: Type.Array(Type.String(), { default: [] }) }, { ...Closed, default: {} }),
-      // Closed: a role name that breaks the pattern is an error, not silently ignored.
-      { additionalProperties: false, default: { user: { permissions: [] }, admin: { permissions: ['*'] } } },
+      // The loader treats records as closed (a name breaking the pattern is an error). Not
+      // `additionalProperties: false` here: TypeBox 1.4's Value.Default crashes on it.
+      { default: { user: { permissions: [] }, admin: { permissions: ['*'] } } },
     ),
     /** Your own modules: files (relative to the working directory) that default-export defineModule(). */
     moduleFiles: Type.Array(Type.String(), { default: [] }),
