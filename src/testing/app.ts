@@ -11,10 +11,15 @@ export interface TestAppOptions {
   config?: Record<string, unknown>;
   /** Start the job worker and crons (default false: tests that need them say so). */
   workers?: boolean;
+  /** Another replica of this app: same database (file or schema) and Redis prefix. */
+  replicaOf?: TestApp;
 }
 
 export interface TestApp {
   app: App;
+  /** Raw config the app was built from (replicas reuse it). */
+  raw: Record<string, unknown>;
+  schema?: string;
   ctx: KernelContext;
   neptuno: NeptunoApp;
   config: AppConfig;
@@ -53,17 +58,23 @@ export function buildConfig(raw: Obj, modules: AnyModule[]): { config: AppConfig
 
 /** A full Neptuno app on an isolated SQLite file or PostgreSQL schema (+ Redis prefix). Use app.inject(). */
 export async function createTestApp(opts: TestAppOptions): Promise<TestApp> {
-  const db = await isolatedDatabase(opts.target);
-  const raw = deepMerge(
-    {
-      env: 'test',
-      database: { url: db.url },
-      redis: { url: opts.target.redisUrl, prefix: uniquePrefix() },
-      log: { level: process.env.NEPTUNO_TEST_LOG ?? 'silent' },
-      jobs: { pollIntervalMs: 25 },
-    },
-    opts.config ?? {},
-  );
+  const primary = opts.replicaOf;
+  // A replica shares the primary's database and Redis prefix; only the primary drops them.
+  const db = primary
+    ? { url: String((primary.raw.database as Obj).url), schema: primary.schema, cleanup: async () => {} }
+    : await isolatedDatabase(opts.target);
+  const raw = primary
+    ? deepMerge(primary.raw, opts.config ?? {})
+    : deepMerge(
+        {
+          env: 'test',
+          database: { url: db.url },
+          redis: { url: opts.target.redisUrl, prefix: uniquePrefix() },
+          log: { level: process.env.NEPTUNO_TEST_LOG ?? 'silent' },
+          jobs: { pollIntervalMs: 25 },
+        },
+        opts.config ?? {},
+      );
   const modules = opts.modules ?? [];
   try {
     const { config, moduleConfigs } = buildConfig(raw, modules);
@@ -76,6 +87,8 @@ export async function createTestApp(opts: TestAppOptions): Promise<TestApp> {
       workers: opts.workers ?? false,
     });
     return {
+      raw,
+      schema: db.schema,
       app: neptuno.server,
       ctx: neptuno.ctx,
       neptuno,

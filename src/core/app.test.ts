@@ -1,0 +1,199 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Type } from 'typebox';
+import { defineModule } from './module.js';
+import { createTestApp, type TestApp } from '../testing/app.js';
+import { targets } from '../testing/targets.js';
+
+const ADMIN = 'admin-token-for-tests-0123456789abcdef';
+
+/** A module exercising what the kernel offers: a table, validated routes, an error, admin routes. */
+const notes = defineModule({
+  name: 'notes',
+  config: Type.Object({ maxLength: Type.Integer({ default: 50 }) }),
+  migrations: {
+    '0001_notes': {
+      async up(db) {
+        await db.schema
+          .createTable('notes')
+          .addColumn('id', 'integer', (c) => c.primaryKey())
+          .addColumn('text', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
+  },
+  routes: async (app, ctx) => {
+    app.post(
+      '/',
+      {
+        schema: {
+          body: Type.Object({ id: Type.Integer({ minimum: 1 }), text: Type.String({ minLength: 1, maxLength: ctx.config.maxLength }) }, { additionalProperties: false }),
+          response: { 201: Type.Object({ id: Type.Integer(), text: Type.String() }) },
+        },
+      },
+      async (req, reply) => {
+        const body = req.body as { id: number; text: string };
+        await ctx.db.insertInto('notes').values(body).execute();
+        return reply.code(201).send(body);
+      },
+    );
+    app.get('/boom', async () => {
+      throw new Error('secret internals: password=hunter2');
+    });
+    app.get('/:id', { schema: { params: Type.Object({ id: Type.Integer() }) } }, async (req) => {
+      const row = await ctx.db.selectFrom('notes').selectAll().where('id', '=', (req.params as { id: number }).id).executeTakeFirst();
+      return row ?? { missing: true };
+    });
+  },
+});
+
+describe.each(targets)('kernel HTTP on %s', (target) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ target, modules: [notes], config: { admin: { token: ADMIN } } });
+  });
+  afterAll(() => t?.close());
+
+  it('answers liveness and readiness with every check named', async () => {
+    expect((await t.app.inject('/health/live')).json()).toEqual({ status: 'ok' });
+    const ready = await t.app.inject('/health/ready');
+    expect(ready.statusCode).toBe(200);
+    const checks = Object.keys(ready.json().checks);
+    expect(checks).toEqual(expect.arrayContaining(['database', 'queue', ...(target.redisUrl ? ['redis'] : [])]));
+  });
+
+  it('echoes a well-formed X-Request-ID and replaces a malformed one', async () => {
+    const given = await t.app.inject({ url: '/health/live', headers: { 'x-request-id': 'abc-123' } });
+    expect(given.headers['x-request-id']).toBe('abc-123');
+    const bad = await t.app.inject({ url: '/health/live', headers: { 'x-request-id': 'bad id\n' } });
+    expect(bad.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('answers unknown routes with a 404 problem in the request language', async () => {
+    const es = await t.app.inject({ url: '/nope', headers: { 'accept-language': 'es-AR,es;q=0.9' } });
+    expect(es.statusCode).toBe(404);
+    expect(es.headers['content-type']).toContain('application/problem+json');
+    expect(es.json()).toMatchObject({ status: 404, code: 'route_not_found', title: 'Ruta no encontrada' });
+    const en = await t.app.inject({ url: '/nope', headers: { 'accept-language': 'en-US,en;q=0.8,es;q=0.5' } });
+    expect(en.json().title).toBe('Route not found');
+  });
+
+  it('answers a known path with the wrong method with 405 and Allow', async () => {
+    const res = await t.app.inject({ method: 'DELETE', url: '/v1/notes/' });
+    expect(res.statusCode).toBe(405);
+    expect(res.headers.allow).toContain('POST');
+    expect(res.json().code).toBe('method_not_allowed');
+  });
+
+  it('rejects invalid fields with field errors and writes nothing', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/v1/notes/', payload: { id: 0, text: '', extra: 1 } });
+    expect(res.statusCode).toBe(400);
+    const body = res.json();
+    expect(body.code).toBe('validation_failed');
+    const pointers = body.errors.map((e: { pointer: string }) => e.pointer);
+    expect(pointers).toEqual(expect.arrayContaining(['/body/id', '/body/text', '/body/extra']));
+    const count = await t.ctx.db.selectFrom('notes').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    expect(Number(count.n)).toBe(0);
+  });
+
+  it('applies the module config section (maxLength) to validation', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/v1/notes/', payload: { id: 1, text: 'x'.repeat(51) } });
+    expect(res.statusCode).toBe(400);
+    const ok = await t.app.inject({ method: 'POST', url: '/v1/notes/', payload: { id: 1, text: 'hola' } });
+    expect(ok.statusCode).toBe(201);
+  });
+
+  it('answers malformed JSON, wrong media types and oversized bodies with 4xx problems', async () => {
+    const malformed = await t.app.inject({ method: 'POST', url: '/v1/notes/', headers: { 'content-type': 'application/json' }, payload: '{"id": 1,' });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json().code).toBe('malformed_body');
+    const media = await t.app.inject({ method: 'POST', url: '/v1/notes/', headers: { 'content-type': 'application/xml' }, payload: '<a/>' });
+    expect(media.statusCode).toBe(415);
+    expect(media.json().code).toBe('unsupported_media_type');
+    const big = await t.app.inject({ method: 'POST', url: '/v1/notes/', payload: { id: 2, text: 'x'.repeat(2_000_000) } });
+    expect(big.statusCode).toBe(413);
+    expect(big.json().code).toBe('payload_too_large');
+    const param = await t.app.inject('/v1/notes/not-a-number');
+    expect(param.statusCode).toBe(400);
+    expect(param.json().errors[0].pointer).toBe('/params/id');
+  });
+
+  it('turns a handler exception into a 500 problem with the request id and no internals', async () => {
+    const res = await t.app.inject({ url: '/v1/notes/boom', headers: { 'x-request-id': 'req-500' } });
+    expect(res.statusCode).toBe(500);
+    const body = res.json();
+    expect(body).toMatchObject({ code: 'internal_error', requestId: 'req-500' });
+    expect(res.body).not.toContain('hunter2');
+    expect(res.body).not.toContain('at ');
+  });
+
+  it('sets security headers', async () => {
+    const res = await t.app.inject('/health/live');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(res.headers['strict-transport-security']).toBeDefined();
+  });
+
+  it('guards admin settings with the admin token', async () => {
+    expect((await t.app.inject('/v1/admin/settings')).statusCode).toBe(401);
+    const wrong = await t.app.inject({ url: '/v1/admin/settings', headers: { authorization: 'Bearer nope' } });
+    expect(wrong.statusCode).toBe(401);
+    const ok = await t.app.inject({ url: '/v1/admin/settings', headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().data.map((s: { key: string }) => s.key)).toContain('modules.notes.enabled');
+  });
+
+  it('rejects unknown settings and wrong types without applying any of the patch', async () => {
+    const auth = { authorization: `Bearer ${ADMIN}` };
+    const res = await t.app.inject({ method: 'PATCH', url: '/v1/admin/settings', headers: auth, payload: { 'modules.notes.enabled': false, 'no.such': 1 } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors[0].pointer).toBe('/body/no.such');
+    const typed = await t.app.inject({ method: 'PATCH', url: '/v1/admin/settings', headers: auth, payload: { 'modules.notes.enabled': 'no' } });
+    expect(typed.statusCode).toBe(400);
+    expect(t.ctx.settings.get('modules.notes.enabled')).toBe(true);
+  });
+
+  it('switches a module off at run time (404 module_disabled) and back on', async () => {
+    const auth = { authorization: `Bearer ${ADMIN}` };
+    const off = await t.app.inject({ method: 'PATCH', url: '/v1/admin/settings', headers: auth, payload: { 'modules.notes.enabled': false } });
+    expect(off.statusCode).toBe(200);
+    const res = await t.app.inject('/v1/notes/1');
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ code: 'module_disabled' });
+    await t.app.inject({ method: 'PATCH', url: '/v1/admin/settings', headers: auth, payload: { 'modules.notes.enabled': null } });
+    expect((await t.app.inject('/v1/notes/1')).statusCode).toBe(200);
+  });
+
+  it('exposes Prometheus metrics by route template', async () => {
+    await t.app.inject('/v1/notes/1');
+    const res = await t.app.inject('/metrics');
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('http_request_duration_seconds_bucket');
+    expect(res.body).toContain('route="/v1/notes/:id"');
+    expect(res.body).toContain('process_cpu_user_seconds_total');
+    expect(res.body).not.toContain('route="/v1/notes/1"');
+  });
+
+  it('serves an OpenAPI 3.1 document and the docs UI', async () => {
+    const doc = (await t.app.inject('/openapi.json')).json();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/health/ready', '/v1/notes/', '/v1/admin/settings']));
+    const ui = await t.app.inject('/docs/');
+    expect(ui.statusCode).toBe(200);
+    expect(ui.body).toContain('swagger');
+  });
+});
+
+describe.each(targets.filter((t) => t.redisUrl))('kernel across replicas on %s', (target) => {
+  it('a settings change reaches every replica within a second', async () => {
+    const a = await createTestApp({ target, modules: [notes], config: { admin: { token: ADMIN } } });
+    const b = await createTestApp({ target, modules: [notes], replicaOf: a });
+    try {
+      expect((await b.app.inject('/v1/notes/1')).statusCode).toBe(200);
+      await a.app.inject({ method: 'PATCH', url: '/v1/admin/settings', headers: { authorization: `Bearer ${ADMIN}` }, payload: { 'modules.notes.enabled': false } });
+      await expect.poll(async () => (await b.app.inject('/v1/notes/1')).statusCode, { timeout: 1000, interval: 50 }).toBe(404);
+    } finally {
+      await b.close();
+      await a.close();
+    }
+  });
+});
