@@ -85,10 +85,13 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
 
     const redisUrl = config.redis.url;
     const prefix = config.redis.prefix;
-    const cache = createCache({ redisUrl, prefix: `${prefix}cache:` });
-    const rateLimiter = createRateLimiter({ redisUrl, prefix: `${prefix}rl:` });
-    const locks = createLockManager({ redisUrl, prefix: `${prefix}lock:` });
-    const pubsub = createPubSub({ redisUrl, prefix: `${prefix}ps:` });
+    // One shared client for cache, limits and locks (pub/sub adds its own subscriber connection).
+    const redis = redisUrl ? createRedis(redisUrl, { name: 'neptuno', onError: (err) => log.warn({ err }, 'redis connection error') }) : undefined;
+    if (redis) closers.unshift(() => closeRedis(redis));
+    const cache = createCache({ redisUrl, redis, prefix });
+    const rateLimiter = createRateLimiter({ redisUrl, redis, prefix });
+    const locks = createLockManager({ redisUrl, redis, prefix });
+    const pubsub = createPubSub({ redisUrl, redis, prefix, onError: (err, channel) => log.error({ err, channel }, 'pubsub handler failed') });
     const metrics = createMetricsRegistry();
     const queue = createQueue({
       database,
@@ -180,11 +183,9 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
     await installOpenApi(server, config.server.publicUrl);
 
     const checks: Record<string, HealthCheck> = { database: () => database.ping(), queue: () => queue.ping() };
-    if (redisUrl) {
-      const probe = createRedis(redisUrl, { name: 'neptuno-health', lazy: true, maxRetriesPerRequest: 1 });
-      closers.unshift(() => closeRedis(probe));
+    if (redis) {
       checks.redis = async () => {
-        await probe.ping();
+        await redis.ping();
       };
     }
     installHealth(server, checks);

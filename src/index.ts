@@ -1,0 +1,12 @@
+/**
+ * Neptuno's public API for your own modules: `import { defineModule, problem } from 'neptuno'`.
+ */
+export { defineModule } from './core/module.js';
+export type { App, KernelContext, ModuleContext, ModuleDefinition, Services } from './core/module.js';
+export type { DomainEvents } from './core/events.js';
+export type { Actor } from './core/http/access.js';
+export { HttpProblem, problem, badRequest, unauthorized, forbidden, notFound, conflict, tooManyRequests } from './core/http/problem.js';
+export { paginate, Page, PageQuery } from './core/db/paginate.js';
+export { isUniqueViolation } from './core/db/database.js';
+export { createApp } from './core/app.js';
+export { loadConfig } from './core/config/load.js';
