@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { Type } from 'typebox';
@@ -6,6 +7,7 @@ import { isUniqueViolation } from '../../core/db/database.js';
 import { createTestApp, type TestApp } from '../../testing/app.js';
 import { targets } from '../../testing/targets.js';
 import guestsModule from './module.js';
+import { GuestCookie } from './cookie.js';
 
 const ADMIN_TOKEN = 'admin-token-for-guest-tests-0123456789';
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -22,7 +24,7 @@ const scoresModule = defineModule({
       async up(db) {
         await db.schema
           .createTable('test_scores')
-          .addColumn('id', 'integer', (c) => c.primaryKey())
+          .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
           .addColumn('owner_kind', 'varchar(10)', (c) => c.notNull())
           .addColumn('owner_id', 'varchar(64)', (c) => c.notNull())
           .addColumn('points', 'integer', (c) => c.notNull())
@@ -41,7 +43,7 @@ const scoresModule = defineModule({
       const guest = await ctx.services.guests.ensureGuest(request, reply);
       const again = await ctx.services.guests.ensureGuest(request, reply);
       const { points } = request.body as { points: number };
-      await ctx.db.insertInto('test_scores').values({ owner_kind: 'guest', owner_id: guest.id, points }).execute();
+      await ctx.db.insertInto('test_scores').values({ id: randomUUID(), owner_kind: 'guest', owner_id: guest.id, points }).execute();
       return { guestId: guest.id, sameGuest: again.id === guest.id, actor: await request.actor() };
     });
   },
@@ -64,6 +66,23 @@ const scoresModule = defineModule({
       });
     },
   },
+});
+
+describe('GuestCookie', () => {
+  const secret = 'another-secret-another-secret-0123456789';
+  it('is plain and not Secure in development, __Host- and Secure elsewhere', () => {
+    const dev = new GuestCookie(secret, { development: true, maxAgeDays: 1 });
+    expect(dev.name).toBe('neptuno_guest');
+    expect(dev.serialize('g1')).not.toMatch(/Secure/);
+    const prod = new GuestCookie(secret, { development: false, maxAgeDays: 1 });
+    expect(prod.serialize('g1')).toMatch(/^__Host-neptuno_guest=v1\.g1\.[\w-]{43}; Path=\/; Max-Age=86400; HttpOnly; SameSite=Lax; Secure$/);
+  });
+  it('rejects a cookie signed with another secret', () => {
+    const a = new GuestCookie(secret, { development: false, maxAgeDays: 1 });
+    const b = new GuestCookie(`${secret}x`, { development: false, maxAgeDays: 1 });
+    expect(a.verify(a.sign('g1'))).toBe('g1');
+    expect(a.verify(b.sign('g1'))).toBeNull();
+  });
 });
 
 const cookieOf = (res: { headers: Record<string, unknown> }) => {
@@ -272,6 +291,13 @@ describe.each(targets)('guests on %s', (target) => {
     expect(await t.ctx.services.guests.get(idle)).toBeNull();
     expect(await t.ctx.services.guests.get(idleMerged)).not.toBeNull();
     expect(await t.ctx.services.guests.get(active)).not.toBeNull();
+  });
+
+  it('erases guests merged into a user when that user is deleted', async () => {
+    const id = (await newGuest()).body.id;
+    await t.ctx.services.guests.merge(id, 'user-to-delete');
+    await t.ctx.events.emit('user.deleted', { userId: 'user-to-delete' });
+    expect(await t.ctx.services.guests.get(id)).toBeNull();
   });
 
   it('answers 409 to a signed-in caller asking for a guest identity', async () => {

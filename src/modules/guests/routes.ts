@@ -43,12 +43,11 @@ export async function guestRoutes(app: App, ctx: ModuleContext<GuestsConfig>) {
         summary: 'Create a guest identity, or return the current one',
         description:
           'Sets a signed HttpOnly cookie. With a current guest and a displayName, renames it. Signed-in users get 409.',
-        body: Type.Optional(
-          Type.Object(
-            { displayName: Type.Optional(Type.String({ maxLength: DISPLAY_NAME_MAX * 4 })) },
-            { additionalProperties: false },
-          ),
-        ),
+        // Fastify validates a missing body as null: no body is a valid request.
+        body: Type.Union([
+          Type.Object({ displayName: Type.Optional(Type.String({ maxLength: DISPLAY_NAME_MAX * 4 })) }, { additionalProperties: false }),
+          Type.Null(),
+        ]),
         response: { 200: GuestIdentity, 201: GuestIdentity, 400: Problem, 409: Problem },
       },
     },

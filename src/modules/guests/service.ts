@@ -187,8 +187,10 @@ export class GuestService {
     for (;;) {
       const rows = await this.ctx.db
         .deleteFrom('guests')
-        .where('id', 'in', (qb) =>
-          qb
+        .where(
+          'id',
+          'in',
+          this.ctx.db
             .selectFrom('guests')
             .select('id')
             .where('merged_into_user_id', 'is', null)
