@@ -1,0 +1,106 @@
+import { hkdfSync } from 'node:crypto';
+import { betterAuth, type BetterAuthOptions } from 'better-auth';
+import type { ModuleContext } from '../../core/module.js';
+import type { Mailer } from '../../core/drivers/mail/contract.js';
+import type { AuthConfig } from './config.js';
+import { afterSessionCreated, afterUserCreated } from './hooks.js';
+import { existingAccountEmail, resetPasswordEmail, verificationEmail } from './emails.js';
+import { hashPassword, verifyPassword } from './password.js';
+import { authPlugins } from './plugins.js';
+import { modelNames } from './schema.js';
+import { CLIENT_IP_HEADER, trustedOrigins } from './origins.js';
+
+export const BASE_PATH = '/v1/auth';
+
+/**
+ * Builds the better-auth instance for one app from the module config. Everything security
+ * relevant is set here explicitly rather than left to better-auth's environment detection
+ * (NODE_ENV), so behaviour is the same under tests and in production.
+ */
+export function createBetterAuth(ctx: ModuleContext<AuthConfig>, deps: { mailer: Mailer }) {
+  const cfg = ctx.config;
+  const development = ctx.appConfig.env === 'development';
+  const log = ctx.log.child({ component: 'better-auth' });
+
+  const options = {
+    appName: 'Neptuno',
+    baseURL: ctx.appConfig.server.publicUrl,
+    basePath: BASE_PATH,
+    // A key of its own, derived from the app secret, so better-auth's signatures cannot be
+    // replayed against any other feature that signs with the secret.
+    secret: Buffer.from(hkdfSync('sha256', ctx.secret, 'neptuno', 'auth/better-auth/v1', 32)).toString('base64url'),
+    database: { db: ctx.db, type: ctx.dialect, transaction: true },
+    telemetry: { enabled: false },
+    logger: {
+      level: 'warn',
+      log: (level, message, ...args) => {
+        const fn = level === 'error' ? log.error : level === 'warn' ? log.warn : level === 'debug' ? log.debug : log.info;
+        fn.call(log, { details: args.length ? args : undefined }, message);
+      },
+    },
+    trustedOrigins: trustedOrigins(ctx),
+    user: {
+      ...modelNames.user,
+      additionalFields: {
+        // Never taken from request bodies; set by the service (createUser/setRole).
+        role: { type: 'string', required: false, defaultValue: 'user', input: false },
+      },
+    },
+    session: {
+      ...modelNames.session,
+      expiresIn: cfg.session.expiresIn,
+      updateAge: cfg.session.updateAge,
+      // No cookie cache: every request reads the session row, so revocation is immediate.
+      cookieCache: { enabled: false },
+    },
+    account: { ...modelNames.account },
+    verification: { ...modelNames.verification },
+    emailAndPassword: {
+      enabled: true,
+      disableSignUp: cfg.emailAndPassword.disableSignUp,
+      requireEmailVerification: cfg.emailAndPassword.requireEmailVerification,
+      minPasswordLength: cfg.emailAndPassword.minPasswordLength,
+      maxPasswordLength: cfg.emailAndPassword.maxPasswordLength,
+      // Sign-up never signs in: with it, better-auth answers a duplicate email exactly like a new
+      // one (a synthetic user, no session), so sign-up cannot be used to probe for accounts.
+      autoSignIn: false,
+      revokeSessionsOnPasswordReset: true,
+      password: { hash: hashPassword, verify: verifyPassword },
+      sendResetPassword: async ({ user, url }) => deps.mailer.send(resetPasswordEmail(user, url)),
+      onExistingUserSignUp: async ({ user }) => deps.mailer.send(existingAccountEmail(user, ctx.appConfig.server.publicUrl)),
+      customSyntheticUser: ({ coreFields, additionalFields, id }) => ({ ...coreFields, role: 'user', ...additionalFields, id }),
+    },
+    emailVerification: {
+      sendOnSignUp: true,
+      autoSignInAfterVerification: false,
+      sendVerificationEmail: async ({ user, url }) => deps.mailer.send(verificationEmail(user, url)),
+    },
+    // Neptuno's own limiter (rate-limit.ts) covers these endpoints per IP and per account and
+    // holds across replicas through ctx.rateLimiter; better-auth's in-memory one would not.
+    rateLimit: { enabled: false },
+    // Profile edits go through the users module (validated, audited); account deletion is
+    // anonymization by AuthService. Paths relative to basePath.
+    disabledPaths: ['/update-user', '/delete-user', '/change-email'],
+    advanced: {
+      useSecureCookies: !development,
+      cookiePrefix: cfg.cookies.prefix,
+      defaultCookieAttributes: { httpOnly: true, sameSite: cfg.cookies.sameSite, secure: !development, path: '/' },
+      // better-auth turns these off when NODE_ENV=test; Neptuno wants the same checks everywhere.
+      disableOriginCheck: false,
+      disableCSRFCheck: false,
+      // The route handler puts Fastify's request.ip (which honours server.trustProxy) here and
+      // drops any client-sent value, so better-auth never reads a spoofable X-Forwarded-For.
+      ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
+      database: { validateSchema: true },
+    },
+    databaseHooks: {
+      user: { create: { after: async (user) => afterUserCreated(ctx, user) } },
+      session: { create: { after: async (session, endpoint) => afterSessionCreated(ctx, session, endpoint) } },
+    },
+    plugins: authPlugins(ctx, cfg),
+  } satisfies BetterAuthOptions;
+
+  return betterAuth(options);
+}
+
+export type BetterAuthInstance = ReturnType<typeof createBetterAuth>;

@@ -1,0 +1,85 @@
+import { Type, type Static } from 'typebox';
+
+/**
+ * `modules.auth` in neptuno.yaml. Every key has a default, so an empty section is a working
+ * development setup; production only needs `trustedOrigins` (browser front-ends on other
+ * origins) and `mail.smtpUrl`.
+ */
+const Closed = { additionalProperties: false } as const;
+
+const Rule = (limit: number, windowMs: number) =>
+  Type.Object(
+    {
+      limit: Type.Integer({ minimum: 1, default: limit }),
+      windowMs: Type.Integer({ minimum: 1000, default: windowMs }),
+    },
+    { ...Closed, default: {} },
+  );
+
+/** A per-IP and a per-account (email) budget for one group of endpoints. */
+const GroupRule = (ip: [number, number], account: [number, number]) =>
+  Type.Object({ ip: Rule(...ip), account: Rule(...account) }, { ...Closed, default: {} });
+
+const MINUTE = 60_000;
+
+export const AuthConfig = Type.Object(
+  {
+    /**
+     * Origins (scheme://host[:port]) allowed to make cookie-authenticated unsafe requests, besides
+     * `server.publicUrl`. Wildcards as in better-auth: `https://*.example.com`.
+     */
+    trustedOrigins: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+    cookies: Type.Object(
+      {
+        sameSite: Type.Union([Type.Literal('lax'), Type.Literal('strict'), Type.Literal('none')], { default: 'lax' }),
+        /** Name prefix: `neptuno.session_token` (with `__Secure-` in front outside development). */
+        prefix: Type.String({ pattern: '^[a-z][a-z0-9_-]*$', default: 'neptuno' }),
+      },
+      { ...Closed, default: {} },
+    ),
+    session: Type.Object(
+      {
+        /** Lifetime of a session, in seconds (default 7 days). */
+        expiresIn: Type.Integer({ minimum: 60, default: 7 * 24 * 3600 }),
+        /** A session used after this many seconds gets its expiry pushed forward (default 1 day). */
+        updateAge: Type.Integer({ minimum: 0, default: 24 * 3600 }),
+      },
+      { ...Closed, default: {} },
+    ),
+    emailAndPassword: Type.Object(
+      {
+        /** Refuse sign-in until the email is verified. */
+        requireEmailVerification: Type.Boolean({ default: false }),
+        /** Also refuse sign-up (for invite-only apps; admins still create users). */
+        disableSignUp: Type.Boolean({ default: false }),
+        minPasswordLength: Type.Integer({ minimum: 10, maximum: 128, default: 10 }),
+        maxPasswordLength: Type.Integer({ minimum: 16, maximum: 1024, default: 128 }),
+      },
+      { ...Closed, default: {} },
+    ),
+    rateLimit: Type.Object(
+      {
+        /** On in every environment; switch off only behind another limiter. */
+        enabled: Type.Boolean({ default: true }),
+        signIn: GroupRule([30, 5 * MINUTE], [10, 15 * MINUTE]),
+        signUp: GroupRule([30, 10 * MINUTE], [5, 60 * MINUTE]),
+        passwordReset: GroupRule([10, 10 * MINUTE], [5, 60 * MINUTE]),
+        verificationEmail: GroupRule([10, 10 * MINUTE], [5, 60 * MINUTE]),
+        twoFactor: GroupRule([30, 5 * MINUTE], [10, 15 * MINUTE]),
+      },
+      { ...Closed, default: {} },
+    ),
+    mail: Type.Object(
+      {
+        /** smtp(s)://user:pass@host:port. Null: the development outbox (a table plus a log line). */
+        smtpUrl: Type.Union([Type.String({ pattern: '^smtps?://' }), Type.Null()], { default: null }),
+        from: Type.String({ minLength: 3, default: 'Neptuno <no-reply@localhost>' }),
+      },
+      { ...Closed, default: {} },
+    ),
+  },
+  Closed,
+);
+
+export type AuthConfig = Static<typeof AuthConfig>;
+export type RateLimitGroup = Exclude<keyof AuthConfig['rateLimit'], 'enabled'>;

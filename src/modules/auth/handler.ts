@@ -1,0 +1,69 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { HttpProblem } from '../../core/http/problem.js';
+import type { I18n } from '../../core/i18n/index.js';
+import { CLIENT_IP_HEADER } from './origins.js';
+
+/**
+ * Bridges Fastify and better-auth's fetch-style handler: the Fastify request becomes a Web
+ * Request (URL on server.publicUrl's origin, so better-auth's baseURL matches), and the Web
+ * Response goes back with its status, headers, every Set-Cookie and redirects intact. Error
+ * answers become problem+json with a stable snake_case code.
+ */
+export function toWebRequest(request: FastifyRequest, origin: string): Request {
+  const headers = new Headers();
+  for (const [key, value] of Object.entries(request.headers)) {
+    if (value === undefined || key === CLIENT_IP_HEADER) continue;
+    // The body is re-serialized below, so its original framing headers no longer apply.
+    if (key === 'content-length' || key === 'transfer-encoding') continue;
+    if (Array.isArray(value)) for (const v of value) headers.append(key, v);
+    else headers.set(key, String(value));
+  }
+  headers.set(CLIENT_IP_HEADER, request.ip);
+  let body: string | undefined;
+  if (request.method !== 'GET' && request.method !== 'HEAD' && request.body !== undefined && request.body !== null) {
+    body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+    if (typeof request.body !== 'string') headers.set('content-type', 'application/json');
+  }
+  return new Request(new URL(request.url, origin), { method: request.method, headers, body });
+}
+
+/** better-auth error codes renamed to Neptuno's; the rest are lowercased as they are. */
+const CODE_RENAMES: Record<string, string> = {
+  INVALID_ORIGIN: 'csrf_origin_rejected',
+  MISSING_OR_NULL_ORIGIN: 'csrf_origin_rejected',
+  CROSS_SITE_NAVIGATION_LOGIN_BLOCKED: 'csrf_origin_rejected',
+};
+
+export function problemCode(code: string | undefined, status: number): string {
+  if (!code) return status === 429 ? 'rate_limited' : status === 401 ? 'unauthorized' : status === 403 ? 'forbidden' : 'bad_request';
+  return CODE_RENAMES[code] ?? code.toLowerCase().replace(/[^a-z0-9]+/g, '_');
+}
+
+/** Copies a better-auth Response onto the Fastify reply; 4xx/5xx JSON answers are thrown as problems. */
+export async function sendWebResponse(response: Response, reply: FastifyReply, i18n: I18n): Promise<FastifyReply> {
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length) reply.header('set-cookie', cookies);
+  const text = await response.text();
+  if (response.status >= 400) {
+    let parsed: { code?: string; message?: string } = {};
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // Not JSON (an HTML error page): only the status is meaningful.
+    }
+    const status = response.status >= 500 ? 500 : response.status;
+    const code = status === 500 ? 'internal_error' : problemCode(parsed.code, status);
+    const headers: Record<string, string> = {};
+    const retry = response.headers.get('x-retry-after');
+    if (retry) headers['retry-after'] = retry;
+    // Our catalogs translate known codes; otherwise better-auth's English message is the detail.
+    const detail = i18n.has('en', code) || status === 500 ? undefined : parsed.message;
+    throw new HttpProblem(status, code, { headers, detail });
+  }
+  response.headers.forEach((value, key) => {
+    if (key === 'set-cookie' || key === 'content-length' || key === 'content-encoding') return;
+    reply.header(key, value);
+  });
+  reply.code(response.status);
+  return text.length ? reply.send(text) : reply.send();
+}

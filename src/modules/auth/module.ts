@@ -1,0 +1,53 @@
+import { defineModule } from '../../core/module.js';
+import { AuthConfig } from './config.js';
+import { BASE_PATH } from './better-auth.js';
+import { authMessages } from './messages.js';
+import { authRoutes } from './routes.js';
+import { authRuntime, closeAuthRuntime } from './runtime.js';
+import { authMigrations, TABLES } from './schema.js';
+import type { AuthService } from './service.js';
+import { createSessionResolver } from './session.js';
+
+declare module '../../core/module.js' {
+  interface Services {
+    auth: AuthService;
+  }
+}
+
+declare module '../../core/events.js' {
+  interface DomainEvents {
+    /** A new account exists (any sign-up method, or created by an admin). Fired after commit. */
+    'user.registered': { userId: string; email: string };
+    /** A new session was created for the user (any sign-in method). */
+    'user.signed_in': { userId: string };
+  }
+}
+
+export default defineModule({
+  name: 'auth',
+  config: AuthConfig,
+  migrations: authMigrations,
+  messages: authMessages,
+  prefix: BASE_PATH,
+  services: (ctx) => ({ auth: authRuntime(ctx).service }),
+  routes: (app, ctx) => authRoutes(app, ctx, authRuntime(ctx)),
+  start: (ctx) => {
+    ctx.access.addResolver(createSessionResolver(ctx, authRuntime(ctx)), -10);
+  },
+  stop: (ctx) => closeAuthRuntime(ctx),
+  exportUser: async (userId, ctx) => {
+    const user = await ctx.services.auth.getUser(userId);
+    const sessions = await ctx.db
+      .selectFrom(TABLES.sessions)
+      .select(['created_at', 'expires_at', 'ip_address', 'user_agent'])
+      .where('user_id', '=', userId)
+      .execute();
+    const accounts = await ctx.db.selectFrom(TABLES.accounts).select(['provider_id', 'created_at']).where('user_id', '=', userId).execute();
+    const iso = (v: unknown) => new Date(v instanceof Date ? v : String(v)).toISOString();
+    return {
+      user,
+      sessions: sessions.map((s) => ({ createdAt: iso(s.created_at), expiresAt: iso(s.expires_at), ipAddress: s.ip_address, userAgent: s.user_agent })),
+      accounts: accounts.map((a) => ({ provider: a.provider_id, createdAt: iso(a.created_at) })),
+    };
+  },
+});

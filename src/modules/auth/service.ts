@@ -1,0 +1,157 @@
+import { generateId } from 'better-auth';
+import type { ModuleContext } from '../../core/module.js';
+import { isUniqueViolation } from '../../core/db/database.js';
+import { badRequest, conflict, notFound } from '../../core/http/problem.js';
+import type { AuthConfig } from './config.js';
+import { afterUserCreated } from './hooks.js';
+import { hashPassword } from './password.js';
+import { TABLES, userOwnedTables } from './schema.js';
+import { assertPasswordPolicy, isValidEmail, isValidName } from './validation.js';
+
+export interface AuthUser {
+  id: string;
+  email: string;
+  name: string;
+  image: string | null;
+  role: string;
+  emailVerified: boolean;
+  createdAt: string;
+}
+
+export interface CreateUserInput {
+  email: string;
+  password: string;
+  name: string;
+  role?: string;
+  /** Admin-created accounts (create-admin) may start verified. Default false. */
+  emailVerified?: boolean;
+}
+
+/** SQLite stores better-auth's dates as ISO text, PostgreSQL as timestamptz. */
+const toIso = (v: unknown) => (v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
+
+/**
+ * What other modules may do with accounts (ctx.services.auth). Writes go straight to our tables
+ * in one transaction; they are the same tables better-auth reads, with no cache in between.
+ */
+export class AuthService {
+  constructor(private readonly ctx: ModuleContext<AuthConfig>) {}
+
+  private now(): Date | string {
+    return this.ctx.dialect === 'postgres' ? new Date() : new Date().toISOString();
+  }
+
+  async getUser(id: string): Promise<AuthUser | null> {
+    const row = await this.ctx.db.selectFrom(TABLES.users).selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) return null;
+    return {
+      id: row.id,
+      email: row.email,
+      name: row.name,
+      image: row.image ?? null,
+      role: row.role,
+      emailVerified: Boolean(row.email_verified),
+      createdAt: toIso(row.created_at),
+    };
+  }
+
+  async updateUser(id: string, patch: { name?: string; image?: string | null }): Promise<void> {
+    const values: Record<string, unknown> = {};
+    if (patch.name !== undefined) {
+      if (!isValidName(patch.name)) throw badRequest('validation_failed', { errors: [{ pointer: '/name', code: 'invalid_name', detail: 'invalid name' }] });
+      values.name = patch.name;
+    }
+    if (patch.image !== undefined) {
+      if (patch.image !== null && (patch.image.length > 2048 || /\p{Cc}/u.test(patch.image) || !URL.canParse(patch.image))) {
+        throw badRequest('validation_failed', { errors: [{ pointer: '/image', code: 'invalid_image', detail: 'invalid image URL' }] });
+      }
+      values.image = patch.image;
+    }
+    if (!Object.keys(values).length) return;
+    const res = await this.ctx.db
+      .updateTable(TABLES.users)
+      .set({ ...values, updated_at: this.now() })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!res.numUpdatedRows) throw notFound('user_not_found');
+  }
+
+  /** Replaces email/name/image with anonymous values and deletes sessions, accounts and 2FA; keeps the id. */
+  async anonymizeUser(id: string): Promise<void> {
+    await this.ctx.tx(async (trx) => {
+      const res = await trx
+        .updateTable(TABLES.users)
+        .set({
+          // Unique and undeliverable (RFC 2606 .invalid), so the address can be registered again.
+          email: `deleted-${id.toLowerCase()}@deleted.invalid`,
+          name: 'Deleted user',
+          image: null,
+          email_verified: this.ctx.dialect === 'postgres' ? false : 0,
+          updated_at: this.now(),
+        })
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (!res.numUpdatedRows) throw notFound('user_not_found');
+      for (const table of userOwnedTables) await trx.deleteFrom(table).where('user_id', '=', id).execute();
+      // Pending password-reset tokens hold the user id as their value.
+      await trx.deleteFrom(TABLES.verifications).where('value', '=', id).execute();
+    });
+  }
+
+  /** Ends every session of the user at once (sign out everywhere). */
+  async revokeSessions(userId: string): Promise<void> {
+    await this.ctx.db.deleteFrom(TABLES.sessions).where('user_id', '=', userId).execute();
+  }
+
+  /** Creates a user with a password (CLI create-admin, admin tools). 409 email_taken on a duplicate. */
+  async createUser(input: CreateUserInput): Promise<{ id: string }> {
+    const email = input.email.trim().toLowerCase();
+    if (!isValidEmail(email)) throw badRequest('validation_failed', { errors: [{ pointer: '/email', code: 'format', detail: 'invalid email' }] });
+    if (!isValidName(input.name)) throw badRequest('validation_failed', { errors: [{ pointer: '/name', code: 'invalid_name', detail: 'invalid name' }] });
+    assertPasswordPolicy(input.password, '/password', this.ctx.config);
+    const role = input.role ?? 'user';
+    this.assertRole(role);
+
+    const id = generateId();
+    const passwordHash = await hashPassword(input.password);
+    const now = this.now();
+    const verified = input.emailVerified ?? false;
+    try {
+      await this.ctx.tx(async (trx) => {
+        await trx
+          .insertInto(TABLES.users)
+          .values({
+            id,
+            name: input.name,
+            email,
+            email_verified: this.ctx.dialect === 'postgres' ? verified : Number(verified),
+            image: null,
+            role,
+            created_at: now,
+            updated_at: now,
+          })
+          .execute();
+        // The same shape better-auth writes for an email+password account.
+        await trx
+          .insertInto(TABLES.accounts)
+          .values({ id: generateId(), account_id: id, provider_id: 'credential', user_id: id, password: passwordHash, created_at: now, updated_at: now })
+          .execute();
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict('email_taken');
+      throw err;
+    }
+    await afterUserCreated(this.ctx, { id, email });
+    return { id };
+  }
+
+  async setRole(userId: string, role: string): Promise<void> {
+    this.assertRole(role);
+    const res = await this.ctx.db.updateTable(TABLES.users).set({ role, updated_at: this.now() }).where('id', '=', userId).executeTakeFirst();
+    if (!res.numUpdatedRows) throw notFound('user_not_found');
+  }
+
+  private assertRole(role: string): void {
+    if (!Object.hasOwn(this.ctx.appConfig.roles, role)) throw badRequest('unknown_role', { params: { role } });
+  }
+}

@@ -1,0 +1,48 @@
+import type { FastifyRequest } from 'fastify';
+import type { Actor, ActorResolver } from '../../core/http/access.js';
+import type { ModuleContext } from '../../core/module.js';
+import type { AuthConfig } from './config.js';
+import { assertSameOriginForCookie, trustedOrigins } from './origins.js';
+import type { AuthRuntime } from './runtime.js';
+
+/**
+ * Actor resolver (order -10): a better-auth session from `Authorization: Bearer <token>` or from
+ * the session cookie. Sessions are read from the database on every request (no cache), so a
+ * sign-out or revocation takes effect at once on every replica. A cookie-authenticated unsafe
+ * request from an untrusted origin is refused here, which covers every Neptuno route (CSRF).
+ */
+export function createSessionResolver(ctx: ModuleContext<AuthConfig>, runtime: AuthRuntime): ActorResolver {
+  const trusted = trustedOrigins(ctx);
+
+  const lookup = async (headers: Record<string, string>) => {
+    const result = await runtime.auth.api.getSession({ headers: new Headers(headers) }).catch((err: unknown) => {
+      // better-auth answers a bad token with an APIError; anything else (database down) propagates.
+      if ((err as { name?: string })?.name === 'APIError') return null;
+      throw err;
+    });
+    return result ?? null;
+  };
+
+  const toActor = (result: NonNullable<Awaited<ReturnType<typeof lookup>>>, via: 'session' | 'bearer'): Actor => ({
+    type: 'user',
+    id: result.user.id,
+    role: (result.user as { role?: string | null }).role ?? 'user',
+    tenantId: null,
+    via,
+    sessionId: result.session.id,
+  });
+
+  return async (request: FastifyRequest) => {
+    const authorization = request.headers.authorization;
+    if (authorization && /^bearer\s/i.test(authorization)) {
+      // A bearer that is not a session token (a JWT, an admin token) is another resolver's.
+      const result = await lookup({ authorization });
+      return result ? toActor(result, 'bearer') : null;
+    }
+    if (!request.cookies?.[runtime.sessionCookieName]) return null;
+    const result = await lookup({ cookie: request.headers.cookie ?? '' });
+    if (!result) return null;
+    assertSameOriginForCookie(request, trusted);
+    return toActor(result, 'session');
+  };
+}
