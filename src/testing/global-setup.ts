@@ -12,9 +12,14 @@ export default async function setup() {
     const client = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 5000 });
     await client.connect();
     await client.query('select 1');
-    // Schemas left by an interrupted earlier run.
-    const { rows } = await client.query(`select nspname from pg_namespace where nspname ~ '^t_[0-9a-f]{10}$'`);
-    for (const r of rows) await client.query(`drop schema if exists "${r.nspname}" cascade`);
+    // Schemas left by an interrupted earlier run: only those older than an hour, since other
+    // test runs may be using theirs right now.
+    const { rows } = await client.query(`select nspname from pg_namespace where nspname ~ '^t_[0-9a-z]+_[0-9a-f]{8}$'`);
+    const cutoff = Date.now() - 3_600_000;
+    for (const r of rows) {
+      const created = parseInt(String(r.nspname).split('_')[1], 36);
+      if (created < cutoff) await client.query(`drop schema if exists "${r.nspname}" cascade`);
+    }
     await client.end();
   }
   if (redisUrl) {

@@ -49,7 +49,8 @@ export async function isolatedDatabase(target: TestTarget): Promise<IsolatedData
     };
   }
   if (!pgUrl) throw new Error('NEPTUNO_TEST_DATABASE_URL is not set');
-  const schema = uniqueId('t');
+  // The creation time is in the name so a later run can tell abandoned schemas from live ones.
+  const schema = `t_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const client = new pg.Client({ connectionString: pgUrl });
   await client.connect();
   await client.query(`create schema "${schema}"`);
