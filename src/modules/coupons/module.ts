@@ -1,0 +1,72 @@
+import { defineModule } from '../../core/module.js';
+import { couponAdminRoutes } from './admin-routes.js';
+import { CouponsConfigSchema } from './config.js';
+import { messages } from './messages.js';
+import { couponRoutes } from './routes.js';
+import { migrations, type ActorType, type CouponType } from './schema.js';
+import { CouponService } from './service.js';
+
+declare module '../../core/module.js' {
+  interface Services {
+    coupons: CouponService;
+  }
+}
+
+declare module '../../core/events.js' {
+  interface DomainEvents {
+    /**
+     * A coupon was redeemed (fired once, after commit). A wallet grants `value` credits for
+     * type `credits`; handlers must be idempotent on redemptionId (replayRedeemed re-emits).
+     */
+    'coupon.redeemed': {
+      redemptionId: string;
+      couponId: string;
+      code: string;
+      type: CouponType;
+      value: number | null;
+      currency: string | null;
+      itemKey: string | null;
+      actorType: ActorType;
+      actorId: string;
+    };
+    /** A reward coupon was issued by grantReward (notifications may tell the player its code). */
+    'coupon.granted': { grantId: string; couponId: string; code: string; source: string; actorType: ActorType; actorId: string };
+    // Declared by the guests and users modules too; identical shapes merge, and this module
+    // compiles and runs without them (the handlers simply never fire).
+    'guest.merged': { guestId: string; userId: string };
+    'guest.expired': { guestIds: string[] };
+    'user.deleted': { userId: string };
+  }
+}
+
+export default defineModule({
+  name: 'coupons',
+  config: CouponsConfigSchema,
+  migrations,
+  messages,
+  services: (ctx) => ({ coupons: new CouponService(ctx) }),
+  routes: couponRoutes,
+  adminRoutes: couponAdminRoutes,
+  crons: [
+    {
+      name: 'idempotency-cleanup',
+      schedule: '41 * * * *',
+      run: async (ctx) => {
+        const removed = await ctx.services.coupons.removeExpiredIdempotencyKeys();
+        if (removed) ctx.log.info({ removed }, 'removed expired coupon idempotency keys');
+      },
+    },
+  ],
+  on: {
+    'guest.merged': async ({ guestId, userId }, ctx) => {
+      await ctx.services.coupons.lifecycle.mergeGuest(guestId, userId);
+    },
+    'guest.expired': async ({ guestIds }, ctx) => {
+      await ctx.services.coupons.lifecycle.forget('guest', guestIds);
+    },
+    'user.deleted': async ({ userId }, ctx) => {
+      await ctx.services.coupons.lifecycle.forget('user', [userId]);
+    },
+  },
+  exportUser: (userId, ctx) => ctx.services.coupons.lifecycle.exportUser(userId),
+});

@@ -1,0 +1,210 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import type { ModuleContext } from '../../core/module.js';
+import type { Actor } from '../../core/http/access.js';
+import { isUniqueViolation, type Trx } from '../../core/db/database.js';
+import { badRequest, conflict, notFound, problem } from '../../core/http/problem.js';
+import { newId, normalizeCode } from './codes.js';
+import type { CouponsConfig } from './config.js';
+import { toRedemption, type Redemption } from './model.js';
+import type { CouponRow, IdempotencyRow, RedemptionRow } from './schema.js';
+
+export interface RedeemResult {
+  status: number;
+  redemption: Redemption;
+  /** True when this answer is the stored one of an earlier request with the same Idempotency-Key. */
+  replayed: boolean;
+}
+
+/** Thrown inside the transaction when another request already holds this Idempotency-Key. */
+class KeyTaken extends Error {}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** Why a coupon cannot be redeemed right now, or null when it can (before the counters are touched). */
+export function redeemBlocker(c: CouponRow, actor: Pick<Actor, 'type' | 'id' | 'tenantId'>, now = Date.now()) {
+  // Unknown, withdrawn, a template, someone else's personal code, another tenant's: all look the same,
+  // so a guesser learns nothing about which codes exist.
+  const hidden =
+    Number(c.active) !== 1 ||
+    c.kind === 'template' ||
+    (c.kind === 'personal' && (c.owner_actor_type !== actor.type || c.owner_actor_id !== actor.id)) ||
+    (c.tenant_id !== null && c.tenant_id !== actor.tenantId);
+  if (hidden) return notFound('coupon_not_found');
+  if (c.starts_at !== null && new Date(c.starts_at).getTime() > now) return problem(422, 'coupon_not_started');
+  if (c.ends_at !== null && new Date(c.ends_at).getTime() <= now) return problem(422, 'coupon_expired');
+  return null;
+}
+
+/**
+ * Redemption: exactly-once under concurrency on both dialects.
+ *
+ * In one transaction: claim the Idempotency-Key (primary key), check the coupon, then
+ * `UPDATE coupons SET redemptions_count = redemptions_count + 1 WHERE … redemptions_count < max`
+ * — on PostgreSQL that row lock serializes every redemption of the same coupon, and the
+ * statements after it see what the previous winner committed; SQLite runs one write
+ * transaction at a time. The per-actor count is read again after the lock, and the unique
+ * (coupon, actor, seq) constraint is the last line of defence for the per-user limit.
+ */
+export class Redeemer {
+  constructor(private readonly ctx: ModuleContext<CouponsConfig>) {}
+
+  async redeem({ code, actor, idempotencyKey }: { code: string; actor: Actor; idempotencyKey?: string }): Promise<RedeemResult> {
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw badRequest('invalid_idempotency_key', { errors: [{ pointer: '/headers/idempotency-key', code: 'pattern', detail: '1-255 visible ASCII characters' }] });
+    }
+    const normalized = normalizeCode(code);
+    const hash = createHash('sha256').update(JSON.stringify({ code: normalized })).digest('hex');
+    if (idempotencyKey) {
+      const stored = await this.stored(actor, idempotencyKey);
+      if (stored) return this.answerStored(stored, hash);
+    }
+    let row: RedemptionRow;
+    try {
+      row = await this.ctx.tx((trx) => this.redeemIn(trx, normalized, actor, idempotencyKey, hash));
+    } catch (err) {
+      if (idempotencyKey && (err instanceof KeyTaken || isUniqueViolation(err))) {
+        const stored = await this.stored(actor, idempotencyKey);
+        if (stored) return this.answerStored(stored, hash);
+        throw conflict('idempotency_conflict');
+      }
+      throw err;
+    }
+    await this.emit(row);
+    return { status: 201, redemption: toRedemption(row), replayed: false };
+  }
+
+  private async redeemIn(trx: Trx, code: string, actor: Actor, key: string | undefined, hash: string): Promise<RedemptionRow> {
+    const now = new Date().toISOString();
+    if (key) {
+      try {
+        await trx
+          .insertInto('coupon_idempotency')
+          .values({ actor_type: actor.type, actor_id: actor.id, key, request_hash: hash, status: 0, response: '', created_at: now } satisfies IdempotencyRow)
+          .execute();
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new KeyTaken();
+        throw err;
+      }
+    }
+    const coupon = (await trx.selectFrom('coupons').selectAll().where('code', '=', code).executeTakeFirst()) as CouponRow | undefined;
+    if (!coupon) throw notFound('coupon_not_found');
+    const blocker = redeemBlocker(coupon, actor);
+    if (blocker) throw blocker;
+
+    const limit = coupon.per_user_limit === null ? null : Number(coupon.per_user_limit);
+    // Cheap early answer: a repeat by the same actor says "already redeemed", not "exhausted".
+    if (limit !== null && (await this.countFor(trx, coupon.id, actor)) >= limit) throw conflict('coupon_already_redeemed');
+
+    const claimed = await trx
+      .updateTable('coupons')
+      .set({ redemptions_count: sql`redemptions_count + 1` })
+      .where('id', '=', coupon.id)
+      .where('active', '=', 1)
+      .where((eb) => eb.or([eb('max_redemptions', 'is', null), eb('redemptions_count', '<', eb.ref('max_redemptions'))]))
+      .executeTakeFirst();
+    if (Number(claimed.numUpdatedRows) !== 1) {
+      const fresh = await trx.selectFrom('coupons').select('active').where('id', '=', coupon.id).executeTakeFirst();
+      throw fresh && Number(fresh.active) === 1 ? conflict('coupon_exhausted') : notFound('coupon_not_found');
+    }
+    // Read again now that this transaction holds the coupon row: sees any redemption committed meanwhile.
+    const count = await this.countFor(trx, coupon.id, actor);
+    if (limit !== null && count >= limit) throw conflict('coupon_already_redeemed');
+
+    const row: RedemptionRow = {
+      id: newId(),
+      coupon_id: coupon.id,
+      code: coupon.code,
+      type: coupon.type,
+      value: coupon.value === null ? null : Number(coupon.value),
+      currency: coupon.currency,
+      item_key: coupon.item_key,
+      actor_type: actor.type,
+      actor_id: actor.id,
+      seq: count + 1,
+      created_at: now,
+    };
+    try {
+      await trx.insertInto('coupon_redemptions').values(row).execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict('coupon_already_redeemed');
+      throw err;
+    }
+    if (key) {
+      await trx
+        .updateTable('coupon_idempotency')
+        .set({ status: 201, response: JSON.stringify(toRedemption(row)) })
+        .where('actor_type', '=', actor.type)
+        .where('actor_id', '=', actor.id)
+        .where('key', '=', key)
+        .execute();
+    }
+    return row;
+  }
+
+  private async countFor(trx: Trx, couponId: string, actor: Actor): Promise<number> {
+    const r = await trx
+      .selectFrom('coupon_redemptions')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('coupon_id', '=', couponId)
+      .where('actor_type', '=', actor.type)
+      .where('actor_id', '=', actor.id)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  private async stored(actor: Actor, key: string): Promise<IdempotencyRow | undefined> {
+    return (await this.ctx.db
+      .selectFrom('coupon_idempotency')
+      .selectAll()
+      .where('actor_type', '=', actor.type)
+      .where('actor_id', '=', actor.id)
+      .where('key', '=', key)
+      .executeTakeFirst()) as IdempotencyRow | undefined;
+  }
+
+  private answerStored(stored: IdempotencyRow, hash: string): RedeemResult {
+    // Same key, other body; or (in theory) a claim whose answer is not written yet.
+    if (stored.request_hash !== hash || Number(stored.status) === 0) throw conflict('idempotency_conflict');
+    return { status: Number(stored.status), redemption: JSON.parse(stored.response) as Redemption, replayed: true };
+  }
+
+  /**
+   * After commit, never inside the transaction: on SQLite a handler opening its own transaction
+   * would wait for this one forever. A failing handler is logged, not surfaced: the redemption
+   * stands; replay() re-emits once the handler is fixed (handlers are idempotent on redemptionId).
+   */
+  private async emit(row: RedemptionRow): Promise<void> {
+    const r = toRedemption(row);
+    try {
+      await this.ctx.events.emit('coupon.redeemed', {
+        redemptionId: r.id,
+        couponId: r.couponId,
+        code: r.code,
+        type: r.type,
+        value: r.value,
+        currency: r.currency,
+        itemKey: r.itemKey,
+        actorType: r.actorType,
+        actorId: r.actorId,
+      });
+    } catch (err) {
+      this.ctx.log.error({ err, redemptionId: r.id }, 'a coupon.redeemed handler failed; use coupons.replayRedeemed after fixing it');
+    }
+  }
+
+  async replay(redemptionId: string): Promise<boolean> {
+    const row = await this.ctx.db.selectFrom('coupon_redemptions').selectAll().where('id', '=', redemptionId).executeTakeFirst();
+    if (!row) return false;
+    await this.emit(row as RedemptionRow);
+    return true;
+  }
+
+  /** Drops stored Idempotency-Key answers older than the configured TTL. */
+  async removeExpiredKeys(now = new Date()): Promise<number> {
+    const cutoff = new Date(now.getTime() - this.ctx.config.idempotencyTtlHours * 3_600_000).toISOString();
+    const value = this.ctx.dialect === 'postgres' ? sql`cast(${cutoff} as timestamptz)` : sql`${cutoff}`;
+    const res = await this.ctx.db.deleteFrom('coupon_idempotency').where(sql<boolean>`created_at < ${value}`).executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+}

@@ -1,0 +1,56 @@
+import { defineModule } from '../../core/module.js';
+import { createTestApp, type TestApp } from '../../testing/app.js';
+import type { TestTarget } from '../../testing/targets.js';
+import guestsModule from '../guests/module.js';
+import couponsModule from './module.js';
+
+/** Test helpers shared by the coupon suites (not shipped behaviour). */
+
+export const ADMIN_TOKEN = 'admin-token-for-coupon-tests-0123456789';
+export const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+/**
+ * Users come from the auth/users modules, not merged yet: this test-only resolver makes
+ * `x-test-user: <id>` (and optional `x-test-tenant`) a signed-in user. Guests are the real module.
+ */
+const testUsers = defineModule({
+  name: 'test-users',
+  start: (ctx) => {
+    ctx.access.addResolver((req) => {
+      const id = req.headers['x-test-user'];
+      if (typeof id !== 'string') return null;
+      const tenant = req.headers['x-test-tenant'];
+      return { type: 'user', id, role: 'user', tenantId: typeof tenant === 'string' ? tenant : null, via: 'test' };
+    }, 5);
+  },
+});
+
+export const user = (id: string, tenant?: string): Record<string, string> => ({ 'x-test-user': id, ...(tenant ? { 'x-test-tenant': tenant } : {}) });
+
+export async function couponTestApp(target: TestTarget): Promise<TestApp> {
+  return createTestApp({ target, modules: [guestsModule, couponsModule, testUsers], config: { admin: { token: ADMIN_TOKEN } } });
+}
+
+/** A real guest (POST /v1/public/guest): its id and the Cookie header that identifies it. */
+export async function newGuest(t: TestApp): Promise<{ id: string; headers: Record<string, string> }> {
+  const res = await t.app.inject({ method: 'POST', url: '/v1/public/guest' });
+  if (res.statusCode !== 201) throw new Error(`guest creation failed: ${res.statusCode} ${res.body}`);
+  const raw = res.headers['set-cookie'];
+  const cookie = (Array.isArray(raw) ? raw : [String(raw)]).find((c) => c.includes('neptuno_guest='))!;
+  return { id: res.json().id, headers: { cookie: cookie.split(';')[0] } };
+}
+
+export async function createCoupon(t: TestApp, body: Record<string, unknown>) {
+  const res = await t.app.inject({ method: 'POST', url: '/v1/admin/coupons', headers: admin, payload: body });
+  if (res.statusCode !== 201) throw new Error(`coupon creation failed: ${res.statusCode} ${res.body}`);
+  return res.json() as { id: string; code: string; [k: string]: unknown };
+}
+
+export function redeem(t: TestApp, headers: Record<string, string>, code: string, idempotencyKey?: string) {
+  return t.app.inject({
+    method: 'POST',
+    url: '/v1/coupons/redeem',
+    headers: { ...headers, ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) },
+    payload: { code },
+  });
+}
