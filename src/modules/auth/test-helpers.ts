@@ -163,11 +163,11 @@ export async function startTestSmtp() {
   return {
     url: `smtp://127.0.0.1:${port}`,
     messages,
-    /** Resolves with the first message to `to` (matching `subject` text if given), waiting for it. */
+    /** Resolves with the first message to `to` whose decoded body (or raw source) matches, waiting for it. */
     async waitFor(to: string, match?: RegExp, timeoutMs = 10_000): Promise<CapturedMail> {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const found = messages.find((m) => m.to.includes(to) && (!match || match.test(m.raw)));
+        const found = messages.find((m) => m.to.includes(to) && (!match || match.test(m.text) || match.test(m.raw)));
         if (found) return found;
         if (Date.now() > deadline) throw new Error(`no email to ${to} within ${timeoutMs} ms`);
         await new Promise<void>((resolve) => {
