@@ -52,8 +52,9 @@ export async function apiKeyRoutes(app: App, ctx: ModuleContext<ApiKeysConfig>) 
         body: Type.Object(
           {
             name: Type.String({ minLength: 1, maxLength: 100 }),
-            scopes: Type.Optional(Type.Union([Type.Array(Type.String({ maxLength: 100 }), { maxItems: 50 }), Type.Null()])),
-            expiresAt: Type.Optional(Type.Union([Type.String({ maxLength: 40 }), Type.Null()])),
+            // Null first: with Ajv's type coercion, [string, null] would turn null into "".
+            scopes: Type.Optional(Type.Union([Type.Null(), Type.Array(Type.String({ maxLength: 100 }), { maxItems: 50 })])),
+            expiresAt: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 40 })])),
             rateLimitPerMinute: Type.Optional(Type.Integer({ minimum: 1 })),
           },
           { additionalProperties: false },
