@@ -1,0 +1,77 @@
+import { defineModule } from '../../core/module.js';
+import { gamificationAdminRoutes } from './admin-routes.js';
+import { GamificationConfigSchema } from './config.js';
+import { messages } from './messages.js';
+import { gamificationRoutes } from './routes.js';
+import { migrations, type GamDb } from './schema.js';
+import { GamificationService } from './service.js';
+import { eraseActor } from './merge.js';
+
+declare module '../../core/module.js' {
+  interface Services {
+    gamification: GamificationService;
+  }
+}
+
+type ActorType = 'user' | 'guest';
+
+declare module '../../core/events.js' {
+  interface DomainEvents {
+    /** Points were added to a player (after commit). `reasons`: the event types awarded. */
+    'points.awarded': { actorType: ActorType; actorId: string; points: number; total: number; reasons: string[] };
+    'badge.awarded': { actorType: ActorType; actorId: string; badge: string };
+    'level.up': { actorType: ActorType; actorId: string; level: string; previousLevel: string | null };
+    'challenge.completed': { actorType: ActorType; actorId: string; challenge: string };
+    // Declared by the identity modules too; identical shapes merge, and this module runs without them.
+    'user.registered': { userId: string; email: string };
+    'user.deleted': { userId: string };
+    'guest.merged': { guestId: string; userId: string };
+    'guest.expired': { guestIds: string[] };
+  }
+}
+
+export default defineModule({
+  name: 'gamification',
+  config: GamificationConfigSchema,
+  migrations,
+  messages,
+  services: (ctx) => ({ gamification: new GamificationService(ctx) }),
+  routes: gamificationRoutes,
+  adminRoutes: gamificationAdminRoutes,
+  start: async (ctx) => {
+    await ctx.services.gamification.definitions.start();
+  },
+  stop: async (ctx) => {
+    await ctx.services.gamification.definitions.stop();
+  },
+  crons: [
+    {
+      // Daily counters only serve caps for today; keep a few days, drop the rest.
+      name: 'prune-daily-counters',
+      schedule: '17 3 * * *',
+      run: async (ctx) => {
+        const cutoff = new Date(Date.now() - ctx.config.keepDailyCountersDays * 86_400_000).toISOString().slice(0, 10);
+        const db = ctx.db as unknown as GamDb;
+        const res = await db.deleteFrom('gam_counts').where('period', 'like', 'd:%').where('period', '<', `d:${cutoff}`).executeTakeFirst();
+        ctx.log.info({ removed: Number(res.numDeletedRows) }, 'pruned daily gamification counters');
+      },
+    },
+  ],
+  on: {
+    'user.registered': async ({ userId }, ctx) => {
+      if (!ctx.services.gamification.defs.eventTypes.has('signup_completed')) return;
+      // The id makes a re-delivered event award once.
+      await ctx.services.gamification.award({ type: 'user', id: userId }, 'signup_completed', { id: 'signup' });
+    },
+    'guest.merged': async ({ guestId, userId }, ctx) => {
+      await ctx.services.gamification.mergeGuest(guestId, userId);
+    },
+    'guest.expired': async ({ guestIds }, ctx) => {
+      for (const id of guestIds) await eraseActor(ctx, { type: 'guest', id });
+    },
+    'user.deleted': async ({ userId }, ctx) => {
+      await ctx.services.gamification.eraseUser(userId);
+    },
+  },
+  exportUser: (userId, ctx) => ctx.services.gamification.exportUser(userId),
+});

@@ -1,0 +1,253 @@
+import type { Actor } from '../../core/http/access.js';
+import { badRequest, type FieldError } from '../../core/http/problem.js';
+import type { ModuleContext } from '../../core/module.js';
+import { paginate } from '../../core/db/paginate.js';
+import { actorKey, type Player } from './actors.js';
+import type { GamificationConfig } from './config.js';
+import { Definitions } from './definitions.js';
+import { applyBatch, type AwardOutcome, type EventInput } from './engine.js';
+import { periodKey, rankOf, topPlayers, type Period } from './leaderboard.js';
+import { eraseActor, exportUser, mergeGuest } from './merge.js';
+import { ruleEvents } from './rules.js';
+import type { GamDb } from './schema.js';
+import { fromRow } from './streaks.js';
+import { badgeCatalog, challengeView, eventTypeCatalog, meView, type PlayerState } from './views.js';
+
+export const MAX_BATCH = 100;
+type Locale = 'es' | 'en';
+
+/** What a reward of type coupon calls; provided by the coupons module when it runs. */
+interface CouponRewards {
+  grantReward(input: { couponCode: string; actorType: 'user' | 'guest'; actorId: string; source: string }): Promise<unknown>;
+}
+
+const toPlayer = (a: Player | Actor): Player => {
+  if (a.type !== 'user' && a.type !== 'guest') throw badRequest('not_a_player');
+  return { type: a.type, id: a.id };
+};
+
+/**
+ * Points, badges, levels, challenges, streaks and leaderboards for guests and users.
+ * Other modules call `award` (e.g. sign-up points); the routes call the rest.
+ */
+export class GamificationService {
+  readonly definitions: Definitions;
+  /** The engine's clock; tests move it to cross days. */
+  now: () => Date = () => new Date();
+  private readonly db: GamDb;
+
+  constructor(private readonly ctx: ModuleContext<GamificationConfig>) {
+    this.db = ctx.db as unknown as GamDb;
+    this.definitions = new Definitions(this.db, ctx.pubsub, ctx.log, ctx.config);
+  }
+
+  get defs() {
+    return this.definitions.current;
+  }
+
+  /** Awards one event, server side (server-only event types allowed). `id` makes it idempotent. */
+  award(actor: Player | Actor, eventType: string, opts: { id?: string } = {}): Promise<AwardOutcome> {
+    return this.awardMany(actor, [{ type: eventType, id: opts.id }]);
+  }
+
+  /**
+   * Awards a batch in one transaction. `fromClient` refuses server-only types; `pointer` is where
+   * field errors point (`/body/events` for a batch, `/body` for a single event).
+   */
+  async awardMany(actor: Player | Actor, events: EventInput[], opts: { fromClient?: boolean; pointer?: string } = {}): Promise<AwardOutcome> {
+    const player = toPlayer(actor);
+    this.validate(events, opts.fromClient ?? false, opts.pointer ?? '/body/events');
+    const defs = this.defs;
+    const now = this.now();
+    const outcome = await this.ctx.tx((trx) => applyBatch(trx, defs, this.engineOptions(), player, events, now));
+    await this.afterCommit(outcome);
+    return outcome;
+  }
+
+  /** Grants a badge (usually a `manual` one) with its rewards; idempotent. */
+  async grantBadge(actor: Player | Actor, badge: string): Promise<AwardOutcome> {
+    const player = toPlayer(actor);
+    if (!this.defs.badges.has(badge)) throw badRequest('unknown_badge', { params: { key: badge } });
+    const defs = this.defs;
+    const now = this.now();
+    const outcome = await this.ctx.tx((trx) => applyBatch(trx, defs, this.engineOptions(), player, [], now, [badge]));
+    await this.afterCommit(outcome);
+    return outcome;
+  }
+
+  private engineOptions() {
+    return { periods: this.ctx.config.leaderboards.periods, streak: this.ctx.config.streak };
+  }
+
+  private validate(events: EventInput[], fromClient: boolean, pointer: string): void {
+    if (events.length > MAX_BATCH) throw badRequest('batch_too_large', { params: { max: MAX_BATCH } });
+    const errors: FieldError[] = [];
+    let unknown = false;
+    events.forEach((e, i) => {
+      const at = pointer === '/body' ? '/body/type' : `${pointer}/${i}/type`;
+      const def = this.defs.eventTypes.get(e.type);
+      if (!def) {
+        unknown = true;
+        errors.push({ pointer: at, code: 'unknown_event_type', detail: `Unknown event type ${e.type}` });
+      } else if (fromClient && def.client === false) {
+        errors.push({ pointer: at, code: 'server_only_event', detail: `Event type ${e.type} is awarded by the server only` });
+      }
+    });
+    if (errors.length) throw badRequest(unknown ? 'unknown_event_type' : 'server_only_event', { errors });
+  }
+
+  /** Domain events, cache and coupons once the transaction committed; failures never undo an award. */
+  private async afterCommit(o: AwardOutcome): Promise<void> {
+    const { type: actorType, id: actorId } = o.player;
+    await this.ctx.cache.delete(this.meCacheKey(o.player)).catch(() => {});
+    if (o.points <= 0 && !o.badges.length && !o.challenges.some((c) => c.justCompleted)) return;
+    const emit = async (fn: () => Promise<void>) => {
+      try {
+        await fn();
+      } catch (err) {
+        this.ctx.log.error({ err }, 'a gamification event handler failed');
+      }
+    };
+    const reasons = [...new Set(o.results.filter((r) => r.status === 'awarded').map((r) => r.type))];
+    if (o.points > 0) await emit(() => this.ctx.events.emit('points.awarded', { actorType, actorId, points: o.points, total: o.total, reasons }));
+    for (const badge of o.badges) await emit(() => this.ctx.events.emit('badge.awarded', { actorType, actorId, badge }));
+    let previous = o.previousLevel;
+    for (const level of o.levelUps) {
+      const from = previous;
+      await emit(() => this.ctx.events.emit('level.up', { actorType, actorId, level, previousLevel: from }));
+      previous = level;
+    }
+    for (const c of o.challenges.filter((x) => x.justCompleted)) {
+      await emit(() => this.ctx.events.emit('challenge.completed', { actorType, actorId, challenge: c.key }));
+    }
+    const coupons = (this.ctx.services as { coupons?: Partial<CouponRewards> }).coupons;
+    for (const grant of o.coupons) {
+      if (!coupons?.grantReward) {
+        this.ctx.log.warn({ coupon: grant.code, source: grant.source }, 'coupon reward skipped: the coupons module is not running');
+        continue;
+      }
+      await coupons
+        .grantReward({ couponCode: grant.code, actorType, actorId, source: grant.source })
+        .catch((err: unknown) => this.ctx.log.error({ err, coupon: grant.code, source: grant.source }, 'coupon reward failed'));
+    }
+  }
+
+  private meCacheKey(p: Player): string {
+    return `gamification:me:${actorKey(p)}`;
+  }
+
+  /** The stored state behind GET /me, cached briefly per player (writes drop the entry). */
+  async state(player: Player): Promise<PlayerState> {
+    return this.ctx.cache.getOrSet(this.meCacheKey(player), 30_000, () => this.loadState(player));
+  }
+
+  private async loadState(player: Player): Promise<PlayerState> {
+    const actor = actorKey(player);
+    const now = this.now();
+    const periods = ['all', periodKey('weekly', now), periodKey('monthly', now)];
+    const [totals, badges, streak, challenges] = await Promise.all([
+      this.db.selectFrom('gam_totals').select(['period', 'points']).where('actor', '=', actor).where('period', 'in', periods).execute(),
+      this.db.selectFrom('gam_badges').select(['badge', 'earned_at']).where('actor', '=', actor).orderBy('earned_at').execute(),
+      this.db.selectFrom('gam_streaks').selectAll().where('actor', '=', actor).executeTakeFirst(),
+      this.db.selectFrom('gam_challenges').select(['challenge', 'progress', 'completed_at']).where('actor', '=', actor).execute(),
+    ]);
+    return {
+      totals: Object.fromEntries(totals.map((t) => [t.period, Number(t.points)])),
+      badges: badges.map((b) => ({ key: b.badge, earnedAt: b.earned_at })),
+      streak: streak ? fromRow(streak) : null,
+      challenges: challenges.map((c) => ({ key: c.challenge, progress: c.progress, completedAt: c.completed_at })),
+    };
+  }
+
+  async me(player: Player, locale: Locale) {
+    const now = this.now();
+    const state = await this.state(player);
+    const keys = { weekly: periodKey('weekly', now), monthly: periodKey('monthly', now) };
+    return { actor: player, ...meView(this.defs, this.ctx.config, state, keys, now, locale) };
+  }
+
+  eventTypes(locale: Locale) {
+    return eventTypeCatalog(this.defs, locale);
+  }
+
+  async badges(player: Player | null, locale: Locale) {
+    const defs = this.defs;
+    const earned = new Map<string, string>();
+    const counts = new Map<string, number>();
+    let points = 0;
+    let streak = 0;
+    if (player) {
+      const state = await this.state(player);
+      for (const b of state.badges) earned.set(b.key, b.earnedAt);
+      points = state.totals.all ?? 0;
+      streak = state.streak?.current ?? 0;
+      const types = ruleEvents(defs);
+      if (types.length) {
+        const rows = await this.db
+          .selectFrom('gam_counts')
+          .select(['type', 'count'])
+          .where('actor', '=', actorKey(player))
+          .where('period', '=', 'all')
+          .where('type', 'in', types)
+          .execute();
+        for (const r of rows) counts.set(r.type, Number(r.count));
+      }
+    }
+    return badgeCatalog(defs, { points, counts, streak }, earned, locale);
+  }
+
+  async challenges(player: Player | null, locale: Locale) {
+    const rows = new Map<string, { progress: string; completedAt: string | null }>();
+    if (player) for (const c of (await this.state(player)).challenges) rows.set(c.key, c);
+    const now = this.now().toISOString();
+    return [...this.defs.challenges.keys()].map((key) => challengeView(this.defs, key, rows.get(key), now, locale));
+  }
+
+  /** Points history, newest first, keyset-paginated. */
+  async history(player: Player, page: { limit?: number; cursor?: string }) {
+    const q = this.db
+      .selectFrom('gam_events')
+      .select(['id', 'type', 'source', 'ref', 'points', 'client_id', 'created_at'])
+      .where('actor', '=', actorKey(player));
+    const res = await paginate(q, { ...page, orderBy: ['id'], key: (r) => [Number(r.id)] });
+    return {
+      data: res.data.map((r) => ({
+        id: String(r.id),
+        type: r.type,
+        source: r.source,
+        points: Number(r.points),
+        clientId: r.client_id,
+        createdAt: r.created_at,
+      })),
+      nextCursor: res.nextCursor,
+    };
+  }
+
+  async leaderboard(period: Period, limit: number, player: Player | null) {
+    const key = periodKey(period, this.now());
+    const includeGuests = this.ctx.config.leaderboards.includeGuests;
+    const [data, me] = await Promise.all([
+      topPlayers(this.db, key, limit, includeGuests),
+      player && (includeGuests || player.type === 'user') ? rankOf(this.db, key, actorKey(player), includeGuests) : Promise.resolve(null),
+    ]);
+    return { period, periodKey: key, data, me };
+  }
+
+  /** guest.merged: moves everything the guest earned to the user, once. */
+  async mergeGuest(guestId: string, userId: string): Promise<boolean> {
+    const moved = await mergeGuest(this.ctx, this.defs, this.engineOptions(), guestId, userId, this.now());
+    await this.ctx.cache.delete(this.meCacheKey({ type: 'guest', id: guestId })).catch(() => {});
+    if (moved) await this.afterCommit(moved);
+    return moved !== null;
+  }
+
+  /** user.deleted: erases the user's rows. */
+  async eraseUser(userId: string): Promise<void> {
+    await eraseActor(this.ctx, { type: 'user', id: userId });
+    await this.ctx.cache.delete(this.meCacheKey({ type: 'user', id: userId })).catch(() => {});
+  }
+
+  exportUser(userId: string) {
+    return exportUser(this.db, { type: 'user', id: userId });
+  }
+}
