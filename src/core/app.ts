@@ -62,7 +62,8 @@ export function createLogger(config: AppConfig): Logger {
     level: config.log.level,
     base: { app: 'neptuno' },
     redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', '*.password', '*.secret', '*.token'],
+      // Exact paths only: wildcard paths make pino walk every object on every log line.
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'password', 'secret', 'token'],
       censor: '[redacted]',
     },
   });

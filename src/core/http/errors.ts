@@ -83,9 +83,11 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, p: Htt
 
 /** problem+json for every error, 404 and 405, in the caller's language; no internals on 5xx. */
 export function installErrorHandling(app: FastifyInstance, i18n: I18n) {
-  app.decorateRequest('locale', 'es');
-  app.addHook('onRequest', async (request) => {
-    request.locale = i18n.negotiate(request.headers['accept-language']);
+  // Negotiated on first use: most requests never produce a translated message.
+  app.decorateRequest('locale', {
+    getter(this: FastifyRequest) {
+      return i18n.negotiate(this.headers['accept-language']);
+    },
   });
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
