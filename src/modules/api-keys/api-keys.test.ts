@@ -148,9 +148,10 @@ describe.each(targets)('api keys on %s', (target) => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = await t.app.inject({ method: 'GET', url: `/v1/api-keys?limit=2${cursor ? `&cursor=${cursor}` : ''}`, headers: { cookie: u.cookie } });
-      seen.push(...res.json().data.map((k: { id: string }) => k.id));
-      cursor = res.json().nextCursor;
+      const url: string = `/v1/api-keys?limit=2${cursor ? `&cursor=${cursor}` : ''}`;
+      const page = (await t.app.inject({ method: 'GET', url, headers: { cookie: u.cookie } })).json() as { data: Array<{ id: string }>; nextCursor: string | null };
+      seen.push(...page.data.map((k) => k.id));
+      cursor = page.nextCursor;
     } while (cursor);
     expect(seen.sort()).toEqual([...ids].sort());
 
