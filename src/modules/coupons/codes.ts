@@ -22,11 +22,22 @@ export function generateCode(length: number, prefix = ''): string {
 }
 
 /**
- * Ids that sort by creation time (12 hex digits of milliseconds, then 16 random hex digits), so
- * keyset pagination can order by id alone, across tables.
+ * Ids that sort by creation time: 12 hex digits of milliseconds, a 4-hex counter that keeps ids
+ * made by this process in the same millisecond in order, then 12 random hex digits. Keyset
+ * pagination can order by id alone, across tables.
  */
+let lastMs = 0;
+let counter = 0;
 export function newId(): string {
-  return Date.now().toString(16).padStart(12, '0') + randomBytes(8).toString('hex');
+  const now = Date.now();
+  if (now > lastMs) {
+    lastMs = now;
+    counter = 0;
+  } else if (++counter > 0xffff) {
+    lastMs++;
+    counter = 0;
+  }
+  return lastMs.toString(16).padStart(12, '0') + counter.toString(16).padStart(4, '0') + randomBytes(6).toString('hex');
 }
 
 /** ISO 4217 codes the runtime knows (ARS, COP, USD…); a three-letter string outside it is refused. */
