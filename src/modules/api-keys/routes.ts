@@ -44,7 +44,7 @@ export async function apiKeyRoutes(app: App, ctx: ModuleContext<ApiKeysConfig>) 
   const ownerOnly = async (request: FastifyRequest) => (await request.actor())!.id;
 
   app.post(
-    '/',
+    '',
     {
       schema: {
         tags: ['api-keys'],
@@ -70,7 +70,7 @@ export async function apiKeyRoutes(app: App, ctx: ModuleContext<ApiKeysConfig>) 
   );
 
   app.get(
-    '/',
+    '',
     {
       schema: {
         tags: ['api-keys'],

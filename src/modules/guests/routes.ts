@@ -70,7 +70,7 @@ export async function guestRoutes(app: App, ctx: ModuleContext<GuestsConfig>) {
 /** GET /v1/admin/guests — the kernel guards adminRoutes with the admin role. */
 export async function guestAdminRoutes(app: App, ctx: ModuleContext<GuestsConfig>) {
   app.get(
-    '/',
+    '',
     {
       schema: {
         tags: ['guests', 'admin'],

@@ -224,6 +224,31 @@ describe.each(targets)('users on %s', (target) => {
   });
 });
 
+describe.each(targets)('identity routes in the OpenAPI document on %s', (target) => {
+  it('documents every route of guests, users and api-keys', async () => {
+    const t = await createTestApp({ target, modules: [auth, guests, users, apiKeys] });
+    try {
+      const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+      for (const [path, method] of [
+        ['/v1/public/guest', 'post'],
+        ['/v1/admin/guests', 'get'],
+        ['/v1/profile', 'get'],
+        ['/v1/profile', 'patch'],
+        ['/v1/profile', 'delete'],
+        ['/v1/profile/export', 'get'],
+        ['/v1/public/whoami', 'get'],
+        ['/v1/api-keys', 'post'],
+        ['/v1/api-keys', 'get'],
+        ['/v1/api-keys/{id}', 'delete'],
+      ]) {
+        expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
+      }
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('users config', () => {
   it('stops start-up on a misdeclared custom field', async () => {
     await expect(
