@@ -28,10 +28,15 @@ async function importModuleFiles(files: string[], cwd: string): Promise<AnyModul
  * whole file validated against every module's schema.
  */
 export async function bootstrap(configFile?: string, cwd = process.cwd()): Promise<Bootstrap> {
-  const first = loadConfig({ file: configFile, cwd });
-  const modules = [...builtinModules, ...(await importModuleFiles(first.config.moduleFiles, cwd))];
+  const modules = await availableModules(configFile, cwd);
   const loaded = loadConfig({ file: configFile, cwd, modules });
   return { loaded, modules };
+}
+
+/** Built-in modules plus the user's `moduleFiles` (read from the kernel keys alone). */
+export async function availableModules(configFile?: string, cwd = process.cwd()): Promise<AnyModule[]> {
+  const first = loadConfig({ file: configFile, cwd });
+  return [...builtinModules, ...(await importModuleFiles(first.config.moduleFiles, cwd))];
 }
 
 export async function buildApp(configFile: string | undefined, opts: { migrate?: boolean; workers?: boolean } = {}): Promise<NeptunoApp> {

@@ -5,7 +5,8 @@ import { ModuleGraphError } from '../core/modules.js';
 import { createMigrator, migrateUp } from '../core/db/migrate.js';
 import { createDatabase } from '../core/db/database.js';
 import { migrationSources } from '../core/app.js';
-import { bootstrap, buildApp } from './bootstrap.js';
+import { availableModules, bootstrap, buildApp } from './bootstrap.js';
+import { checkConfigFile } from '../core/config/check.js';
 import { registerExtraCommands } from './commands.js';
 
 const program = new Command('neptuno').description('Neptuno backend: API server and operations');
@@ -72,11 +73,11 @@ program
   .description('validate neptuno.yaml and the environment; exits 1 with file:line and key path on error')
   .option(...configOption)
   .action(async (o: { config?: string }) => {
-    const { loaded, modules } = await bootstrap(o.config);
-    const enabled = modules.filter((m) => loaded.config.modules[m.name]?.enabled ?? true).map((m) => m.name);
-    console.log(`${loaded.file ?? '(no file: defaults)'} is valid.`);
-    console.log(`database: ${loaded.config.database.url.split(':')[0]}; redis: ${loaded.config.redis.url ? 'yes' : 'no'}; modules: ${enabled.join(', ') || 'none'}`);
-    if (loaded.envOverrides.length) console.log(`environment overrides: ${loaded.envOverrides.join(', ')}`);
+    const modules = await availableModules(o.config);
+    const result = checkConfigFile(o.config, modules);
+    if (result.ok) console.log(result.summary.join('\n'));
+    else console.error(`Invalid configuration:\n${result.errors.join('\n')}`);
+    process.exitCode = result.exitCode;
   });
 
 program
