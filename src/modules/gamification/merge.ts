@@ -4,7 +4,7 @@ import { actorKey, type Player } from './actors.js';
 import type { GamificationConfig } from './config.js';
 import { levelFor, type DefinitionSet } from './definitions.js';
 import { addPoints, type AwardOutcome, type EngineOptions } from './engine.js';
-import { applyRewards, progressOf, type CouponGrant } from './rewards.js';
+import { applyRewards, progressOf, type ChallengeOutcome, type CouponGrant } from './rewards.js';
 import { ruleEvents } from './rules.js';
 import type { EventRow, GamDb, GamificationTables } from './schema.js';
 import { currentStreak, fromRow, mergeStreaks } from './streaks.js';
@@ -104,6 +104,7 @@ export async function mergeGuest(ctx: Ctx, defs: DefinitionSet, opts: EngineOpti
     const rewardHistory: EventRow[] = [];
     const grantBadges: string[] = [];
     const coupons: CouponGrant[] = [];
+    const completed: ChallengeOutcome[] = [];
     let rewardPoints = 0;
     const challengeUpserts: GamificationTables['gam_challenges'][] = [];
     for (const [key, rows] of byKey) {
@@ -115,6 +116,7 @@ export async function mergeGuest(ctx: Ctx, defs: DefinitionSet, opts: EngineOpti
         progress = def.steps.map((s, i) => Math.min(s.count, rows.reduce((n, r) => n + progressOf(r.progress, def)[i], 0)));
         if (!doneAt && def.steps.every((s, i) => progress[i] >= s.count)) {
           completedAt = now;
+          completed.push({ key, steps: def.steps.map((st, i) => ({ event: st.event, count: progress[i], target: st.count })), completed: true, justCompleted: true });
           if (def.reward?.points) {
             rewardPoints += def.reward.points;
             rewardHistory.push({ actor: user, type: key, client_id: null, points: def.reward.points, source: 'challenge', ref: key, created_at: now });
@@ -157,7 +159,7 @@ export async function mergeGuest(ctx: Ctx, defs: DefinitionSet, opts: EngineOpti
       level: levelFor(defs.levels, total)?.key ?? null,
       levelUps: defs.levels.filter((l) => l.threshold > before && l.threshold <= total).map((l) => l.key),
       badges: rewards.badges,
-      challenges: [],
+      challenges: completed,
       streak,
       coupons: [...coupons, ...rewards.coupons],
     } satisfies AwardOutcome;
