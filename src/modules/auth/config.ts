@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { PluginConfigProperties } from './plugins/config.js';
 
 /**
  * `modules.auth` in neptuno.yaml. Every key has a default, so an empty section is a working
@@ -77,6 +78,8 @@ export const AuthConfig = Type.Object(
       },
       { ...Closed, default: {} },
     ),
+    // twoFactor, social, tenants, jwt (plugins/config.ts).
+    ...PluginConfigProperties,
   },
   Closed,
 );
