@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { targets, uniquePrefix } from '../../testing/targets.js';
+import { targets } from '../../testing/targets.js';
 import { createTestApp, type TestApp } from '../../testing/app.js';
 import auth from './module.js';
 import { signUp, startTestSmtp, TEST_ORIGIN, TEST_PASSWORD, uniqueEmail, type TestSmtp } from './test-helpers.js';
@@ -115,7 +115,8 @@ describe.each(targets)('auth rate limits on %s', (target) => {
   });
 
   it('keys limits on the client address Fastify trusts, not on a spoofed header', async () => {
-    const noProxy = await createTestApp({ target, modules: [auth], config: config({ server: { trustProxy: false } }) });
+    // Same database and Redis prefix as the main app (a replica), different proxy setting.
+    const noProxy = await createTestApp({ target, modules: [auth], replicaOf: t, config: { server: { trustProxy: false } } });
     try {
       const email = uniqueEmail('spoof');
       // Without a trusted proxy every request is 127.0.0.1, whatever X-Forwarded-For claims.
@@ -127,11 +128,7 @@ describe.each(targets)('auth rate limits on %s', (target) => {
   });
 
   it('can be switched off in config', async () => {
-    const off = await createTestApp({
-      target,
-      modules: [auth],
-      config: { server: { trustProxy: true }, modules: { auth: { rateLimit: { ...limits, enabled: false }, mail: { smtpUrl: smtp.url } } } },
-    });
+    const off = await createTestApp({ target, modules: [auth], replicaOf: t, config: { modules: { auth: { rateLimit: { enabled: false } } } } });
     try {
       const email = uniqueEmail('off');
       for (let i = 0; i < 6; i++) expect((await signInFrom(off.app, '198.51.100.1', email)).statusCode).toBe(401);
@@ -141,18 +138,14 @@ describe.each(targets)('auth rate limits on %s', (target) => {
   });
 
   it.runIf(target.redisUrl)('holds in total across two replicas sharing Redis', async () => {
-    const prefix = uniquePrefix();
-    const replicaConfig = config({ redis: { url: target.redisUrl, prefix } });
-    const a = await createTestApp({ target, modules: [auth], config: replicaConfig });
-    const b = await createTestApp({ target, modules: [auth], config: replicaConfig });
+    const b = await createTestApp({ target, modules: [auth], replicaOf: t });
     try {
-      const email = uniqueEmail('replicas');
-      expect((await signInFrom(a.app, nextIp(), email)).statusCode).toBe(401);
+      const email = await account();
+      expect((await signInFrom(t.app, nextIp(), email)).statusCode).toBe(401);
       expect((await signInFrom(b.app, nextIp(), email)).statusCode).toBe(401);
-      expect((await signInFrom(a.app, nextIp(), email)).statusCode).toBe(429);
+      expect((await signInFrom(t.app, nextIp(), email)).statusCode).toBe(429);
       expect((await signInFrom(b.app, nextIp(), email)).statusCode).toBe(429);
     } finally {
-      await a.close();
       await b.close();
     }
   });
