@@ -17,14 +17,21 @@ export const testEventTypes = {
   big: { points: 300 },
 };
 
-export async function gamificationApp(target: TestTarget, modules: AnyModule[] = [], config: Record<string, unknown> = {}): Promise<TestApp> {
+/** `config`: the gamification section; `root`: other neptuno.yaml sections (and other modules' sections). */
+export async function gamificationApp(
+  target: TestTarget,
+  modules: AnyModule[] = [],
+  config: Record<string, unknown> = {},
+  root: { modules?: Record<string, unknown>; [k: string]: unknown } = {},
+): Promise<TestApp> {
   const defaults = (await import('typebox/value')).Value.Default((gamificationModule.config)!, {}) as { eventTypes: object };
   const t = await createTestApp({
     target,
     modules: [guestsModule, ...modules, gamificationModule],
     config: {
+      ...root,
       admin: { token: ADMIN_TOKEN },
-      modules: { gamification: { eventTypes: { ...defaults.eventTypes, ...testEventTypes }, ...config } },
+      modules: { ...root.modules, gamification: { eventTypes: { ...defaults.eventTypes, ...testEventTypes }, ...config } },
     },
   });
   // Unit-level tests also play as users without the auth module: `x-test-user: <id>`.
