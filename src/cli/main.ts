@@ -42,7 +42,7 @@ migrate
     const { loaded, modules } = await bootstrap(o.config);
     const database = createDatabase({ url: loaded.config.database.url });
     try {
-      const results = await migrateUp(createMigrator(database.db, migrationSources(modules)));
+      const results = await migrateUp(await createMigrator(database, migrationSources(modules)));
       if (!results?.length) console.log('Nothing to migrate: the database is up to date.');
       for (const r of results ?? []) console.log(`${r.status === 'Success' ? 'applied' : r.status}  ${r.migrationName}`);
     } finally {
@@ -57,7 +57,7 @@ migrate
     const { loaded, modules } = await bootstrap(o.config);
     const database = createDatabase({ url: loaded.config.database.url });
     try {
-      const list = await createMigrator(database.db, migrationSources(modules)).getMigrations();
+      const list = await (await createMigrator(database, migrationSources(modules))).getMigrations();
       for (const m of list) console.log(`${m.executedAt ? `done ${m.executedAt.toISOString()}` : 'pending                 '}  ${m.name}`);
       const pending = list.filter((m) => !m.executedAt).length;
       console.log(`${list.length} migrations, ${pending} pending`);

@@ -9,6 +9,8 @@ import { createQueue } from './drivers/queue/index.js';
 import { queueMigrations } from './drivers/queue/migrations.js';
 import { queueMetrics } from './drivers/queue/metrics.js';
 import { CronScheduler } from './drivers/cron/scheduler.js';
+import { SqlLockManager, lockMigrations } from './drivers/lock/sql.js';
+import { SqlQueue } from './drivers/queue/sql.js';
 import { createRedis, closeRedis } from './drivers/redis-connection.js';
 import { EventBus, type EventName } from './events.js';
 import { Access } from './http/access.js';
@@ -52,7 +54,7 @@ export interface NeptunoApp {
 /** Every migration the kernel and the given modules own (disabled modules too: enabling is a flip). */
 export function migrationSources(modules: AnyModule[]): MigrationSource[] {
   return [
-    { owner: 'core', migrations: { ...settingsMigrations, ...queueMigrations } },
+    { owner: 'core', migrations: { ...settingsMigrations, ...queueMigrations, ...lockMigrations } },
     ...modules.filter((m) => m.migrations).map((m) => ({ owner: m.name, migrations: m.migrations! })),
   ];
 }
@@ -82,7 +84,7 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
 
   try {
     const migrations = migrationSources(opts.modules);
-    if (opts.migrate !== false) await migrateUp(createMigrator(database.db, migrations));
+    if (opts.migrate !== false) await migrateUp(await createMigrator(database, migrations));
 
     const redisUrl = config.redis.url;
     const prefix = config.redis.prefix;
@@ -91,7 +93,8 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
     if (redis) closers.unshift(() => closeRedis(redis));
     const cache = createCache({ redisUrl, redis, prefix });
     const rateLimiter = createRateLimiter({ redisUrl, redis, prefix });
-    const locks = createLockManager({ redisUrl, redis, prefix });
+    // Replicas sharing PostgreSQL without Redis still need one owner per lock (crons): a table.
+    const locks = !redis && database.dialect === 'postgres' ? new SqlLockManager(database) : createLockManager({ redisUrl, redis, prefix });
     const pubsub = createPubSub({ redisUrl, redis, prefix, onError: (err, channel) => log.error({ err, channel }, 'pubsub handler failed') });
     const metrics = createMetricsRegistry();
     const queue = createQueue({
@@ -107,6 +110,10 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
     closers.unshift(() => queue.close(), () => pubsub.close(), () => locks.close(), () => rateLimiter.close(), () => cache.close());
     const cron = new CronScheduler({ locks, log: log.child({ component: 'cron' }) });
     closers.unshift(() => cron.stop());
+    if (queue instanceof SqlQueue) {
+      // BullMQ trims finished jobs itself; the SQL queue keeps a week of them for inspection.
+      cron.add({ name: 'core.prune-jobs', schedule: '17 3 * * *', run: async () => void (await queue.prune(7 * 86_400_000)) });
+    }
 
     const events = new EventBus(log);
     const i18n = new I18n(config.i18n.defaultLocale);

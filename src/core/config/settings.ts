@@ -8,7 +8,7 @@ import type { PubSub, Unsubscribe } from '../drivers/pubsub/contract.js';
 import { HttpProblem, type FieldError } from '../http/problem.js';
 
 export const settingsMigrations: Record<string, Migration> = {
-  '0001_settings': {
+  settings_0001_settings: {
     async up(db) {
       await db.schema
         .createTable('neptuno_settings')

@@ -1,5 +1,5 @@
-import { Migrator, type Migration, type MigrationResultSet } from 'kysely';
-import type { Db } from './database.js';
+import { Migrator, sql, type Migration, type MigrationResultSet } from 'kysely';
+import type { Database } from './database.js';
 
 export interface MigrationSource {
   /** Owner of the migrations (`core` or a module name); becomes the name prefix. */
@@ -11,16 +11,24 @@ export interface MigrationSource {
  * One Kysely migrator for the kernel and every module. Names are `<owner>/<name>`; modules own
  * disjoint tables, so the order between owners does not matter, only within one.
  */
-export function createMigrator(db: Db, sources: MigrationSource[]): Migrator {
+export async function createMigrator(database: Database, sources: MigrationSource[]): Promise<Migrator> {
   const all: Record<string, Migration> = {};
   for (const { owner, migrations } of sources) {
     for (const [name, m] of Object.entries(migrations)) all[`${owner}/${name}`] = m;
   }
+  // Kysely looks for its tables in every schema unless told which one; with several schemas in
+  // one database (tests, or apps sharing a server) it would find another app's and skip its own.
+  let migrationTableSchema: string | undefined;
+  if (database.dialect === 'postgres') {
+    const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(database.db);
+    migrationTableSchema = rows[0].schema;
+  }
   return new Migrator({
-    db,
+    db: database.db,
     provider: { getMigrations: async () => all },
     migrationTableName: 'neptuno_migrations',
     migrationLockTableName: 'neptuno_migrations_lock',
+    migrationTableSchema,
     // A module added later brings names that sort before already-run ones.
     allowUnorderedMigrations: true,
   });

@@ -3,7 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { LockTimeoutError, type LockManager } from './contract.js';
 import { MemoryLockManager } from './memory.js';
 import { RedisLockManager } from './redis.js';
-import { testRedisUrl, uniquePrefix } from '../../../testing/targets.js';
+import { isolatedDatabase, targets, testRedisUrl, uniquePrefix } from '../../../testing/targets.js';
+import { createDatabase } from '../../db/database.js';
+import { SqlLockManager, lockMigrations } from './sql.js';
 
 interface Impl {
   name: string;
@@ -11,7 +13,7 @@ interface Impl {
    * `n` managers as `n` replicas would hold them. Embedded: one process is one replica, so the
    * same instance n times. Redis: n instances with their own connections sharing a prefix.
    */
-  replicas(n: number): LockManager[];
+  replicas(n: number): LockManager[] | Promise<LockManager[]>;
 }
 
 const impls: Impl[] = [
@@ -22,6 +24,24 @@ const impls: Impl[] = [
       return Array.from({ length: n }, () => one);
     },
   },
+  // SQL locks: each replica its own connection to one database (a SQLite file, or a PostgreSQL schema).
+  ...targets.map((target) => ({
+    name: `sql on ${target.name}`,
+    replicas: async (n: number) => {
+      const isolated = await isolatedDatabase(target);
+      const dbs = Array.from({ length: n }, () => createDatabase({ url: isolated.url, schema: isolated.schema }));
+      await lockMigrations.locks_0001_locks.up(dbs[0].db);
+      return dbs.map((database, i) => {
+        const manager = new SqlLockManager(database);
+        // The last replica to close drops the database.
+        manager.close = async () => {
+          await database.destroy();
+          if (i === n - 1) await isolated.cleanup();
+        };
+        return manager;
+      });
+    },
+  })),
   ...(testRedisUrl
     ? [
         {
@@ -46,8 +66,8 @@ async function takeOverAfterExpiry(manager: LockManager, key: string) {
 
 describe.each(impls)('lock contract on $name', (impl) => {
   let open: LockManager[] = [];
-  const managers = (n: number) => {
-    const ms = impl.replicas(n);
+  const managers = async (n: number) => {
+    const ms = await impl.replicas(n);
     open.push(...ms);
     return ms;
   };
@@ -57,7 +77,7 @@ describe.each(impls)('lock contract on $name', (impl) => {
   });
 
   it('gives a key to exactly one of many concurrent acquirers, across replicas', async () => {
-    const [a, b] = managers(2);
+    const [a, b] = await managers(2);
     const attempts = Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).acquire('job', { ttlMs: 10_000 }));
     const locks = await Promise.all(attempts);
     const winners = locks.filter((l) => l !== null);
@@ -66,7 +86,7 @@ describe.each(impls)('lock contract on $name', (impl) => {
   });
 
   it('keeps different keys independent', async () => {
-    const [m] = managers(1);
+    const [m] = await managers(1);
     const x = await m.acquire('x', { ttlMs: 10_000 });
     const y = await m.acquire('y', { ttlMs: 10_000 });
     expect(x).not.toBeNull();
@@ -74,7 +94,7 @@ describe.each(impls)('lock contract on $name', (impl) => {
   });
 
   it('lets the owner release, after which another replica can acquire', async () => {
-    const [a, b] = managers(2);
+    const [a, b] = await managers(2);
     const lock = await a.acquire('k', { ttlMs: 10_000 });
     expect(lock).not.toBeNull();
     expect(await b.acquire('k', { ttlMs: 10_000 })).toBeNull();
@@ -85,7 +105,7 @@ describe.each(impls)('lock contract on $name', (impl) => {
   });
 
   it('does not let a stale owner release or extend the new owner lock', async () => {
-    const [a, b] = managers(2);
+    const [a, b] = await managers(2);
     const old = await a.acquire('k', { ttlMs: 50 });
     expect(old).not.toBeNull();
     const fresh = await takeOverAfterExpiry(b, 'k');
@@ -97,7 +117,7 @@ describe.each(impls)('lock contract on $name', (impl) => {
   });
 
   it('extends a held lock so it outlives its first TTL', async () => {
-    const [a, b] = managers(2);
+    const [a, b] = await managers(2);
     const lock = await a.acquire('k', { ttlMs: 100 });
     expect(await lock!.extend(10_000)).toBe(true);
     await sleep(250);
@@ -106,14 +126,14 @@ describe.each(impls)('lock contract on $name', (impl) => {
   });
 
   it('tries once by default and returns null when busy', async () => {
-    const [m] = managers(1);
+    const [m] = await managers(1);
     await m.acquire('k', { ttlMs: 10_000 });
     expect(await m.acquire('k', { ttlMs: 10_000 })).toBeNull();
     expect(await m.acquire('k', { ttlMs: 10_000, waitMs: 0 })).toBeNull();
   });
 
   it('with waitMs, acquires once the holder releases', async () => {
-    const [a, b] = managers(2);
+    const [a, b] = await managers(2);
     const held = await a.acquire('k', { ttlMs: 10_000 });
     const waiting = b.acquire('k', { ttlMs: 10_000, waitMs: 10_000 });
     await sleep(100);
@@ -124,7 +144,7 @@ describe.each(impls)('lock contract on $name', (impl) => {
   });
 
   it('withLock returns the result and releases the lock', async () => {
-    const [m] = managers(1);
+    const [m] = await managers(1);
     const result = await m.withLock('k', { ttlMs: 10_000 }, async (lock) => {
       expect(lock.key).toBe('k');
       expect(await m.acquire('k', { ttlMs: 10_000 })).toBeNull();
@@ -135,7 +155,7 @@ describe.each(impls)('lock contract on $name', (impl) => {
   });
 
   it('withLock releases the lock when fn throws', async () => {
-    const [m] = managers(1);
+    const [m] = await managers(1);
     await expect(
       m.withLock('k', { ttlMs: 10_000 }, async () => {
         throw new Error('boom');
@@ -145,7 +165,7 @@ describe.each(impls)('lock contract on $name', (impl) => {
   });
 
   it('withLock throws LockTimeoutError when the lock is busy', async () => {
-    const [a, b] = managers(2);
+    const [a, b] = await managers(2);
     await a.acquire('k', { ttlMs: 10_000 });
     let ran = false;
     const err = await b
@@ -159,7 +179,7 @@ describe.each(impls)('lock contract on $name', (impl) => {
   });
 
   it('rejects nonsense options', async () => {
-    const [m] = managers(1);
+    const [m] = await managers(1);
     await expect(m.acquire('k', { ttlMs: 0 })).rejects.toThrow(RangeError);
     await expect(m.acquire('', { ttlMs: 1000 })).rejects.toThrow(TypeError);
   });
