@@ -9,6 +9,8 @@ export const GuestsConfigSchema = Type.Object(
     maxIdleDays: Type.Integer({ minimum: 1, default: 30 }),
     /** Browser lifetime of the cookie; the server-side idle limit is what really ends a guest. */
     cookieMaxAgeDays: Type.Integer({ minimum: 1, maximum: 400, default: 400 }),
+    /** New guests per client IP per hour (POST /v1/public/guest and ensureGuest); 0 turns the limit off. */
+    createPerIpPerHour: Type.Integer({ minimum: 0, default: 300 }),
     /** Activity (last IP, request count, last activity) is written at most this often per process. */
     activityFlushSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 10 }),
   },

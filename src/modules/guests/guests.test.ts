@@ -300,6 +300,22 @@ describe.each(targets)('guests on %s', (target) => {
     expect(await t.ctx.services.guests.get(id)).toBeNull();
   });
 
+  it('limits new guests per client IP with 429 and Retry-After', async () => {
+    const small = await createTestApp({ target, modules: [guestsModule], config: { modules: { guests: { createPerIpPerHour: 2 } } } });
+    try {
+      const post = (ip: string) => small.app.inject({ method: 'POST', url: '/v1/public/guest', remoteAddress: ip });
+      expect((await post('198.51.100.1')).statusCode).toBe(201);
+      expect((await post('198.51.100.1')).statusCode).toBe(201);
+      const limited = await post('198.51.100.1');
+      expect(limited.statusCode).toBe(429);
+      expect(limited.json().code).toBe('guest_rate_limited');
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      expect((await post('198.51.100.2')).statusCode).toBe(201);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('answers 409 to a signed-in caller asking for a guest identity', async () => {
     // The kernel admin token resolves to a service actor: not a guest.
     const res = await t.app.inject({ method: 'POST', url: '/v1/public/guest', headers: admin });

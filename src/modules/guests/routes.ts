@@ -48,7 +48,7 @@ export async function guestRoutes(app: App, ctx: ModuleContext<GuestsConfig>) {
           Type.Object({ displayName: Type.Optional(Type.String({ maxLength: DISPLAY_NAME_MAX * 4 })) }, { additionalProperties: false }),
           Type.Null(),
         ]),
-        response: { 200: GuestIdentity, 201: GuestIdentity, 400: Problem, 409: Problem },
+        response: { 200: GuestIdentity, 201: GuestIdentity, 400: Problem, 409: Problem, 429: Problem },
       },
     },
     async (request, reply) => {
@@ -60,6 +60,7 @@ export async function guestRoutes(app: App, ctx: ModuleContext<GuestsConfig>) {
         const guest = displayName === undefined ? current : ((await guests().rename(current.id, displayName)) ?? current);
         return reply.code(200).send({ id: guest.id, displayName: guest.displayName, createdAt: guest.createdAt, created: false });
       }
+      await guests().assertCanCreate(request.ip);
       const guest = await guests().create({ displayName, ip: request.ip ?? null });
       guests().cookie.set(reply, guest.id);
       return reply.code(201).send({ id: guest.id, displayName: guest.displayName, createdAt: guest.createdAt, created: true });

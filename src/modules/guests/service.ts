@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ModuleContext } from '../../core/module.js';
 import type { Actor } from '../../core/http/access.js';
-import { badRequest } from '../../core/http/problem.js';
+import { badRequest, tooManyRequests } from '../../core/http/problem.js';
 import { ActivityBuffer } from './activity.js';
 import { GuestCookie } from './cookie.js';
 import { generateDisplayName, validateDisplayName } from './names.js';
@@ -61,6 +61,17 @@ export class GuestService {
   async get(id: string): Promise<Guest | null> {
     const row = await this.ctx.db.selectFrom('guests').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? toGuest(row as GuestRow) : null;
+  }
+
+  /**
+   * Refuses a new guest beyond createPerIpPerHour from one IP (429 with Retry-After), so a script
+   * cannot fill the table. Generous by default: campaign audiences often share an IP (venues, schools).
+   */
+  async assertCanCreate(ip: string | null | undefined): Promise<void> {
+    const limit = this.ctx.config.createPerIpPerHour;
+    if (!limit || !ip) return;
+    const hit = await this.ctx.rateLimiter.hit(`guests:create:${ip}`, { limit, windowMs: 3_600_000 });
+    if (!hit.allowed) throw tooManyRequests(hit.retryAfterMs, 'guest_rate_limited');
   }
 
   /** Creates a guest. `displayName` is validated; without one a friendly name is generated. */
@@ -133,6 +144,7 @@ export class GuestService {
     if (memo) return memo;
     const current = await this.fromRequest(request);
     if (current) return current;
+    await this.assertCanCreate(request.ip);
     const guest = await this.create({ ip: request.ip ?? null });
     this.cookie.set(reply, guest.id);
     this.ensured.set(request, guest);
