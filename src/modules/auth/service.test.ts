@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defineModule } from '../../core/module.js';
+import type { DomainEvents } from '../../core/events.js';
+import { targets } from '../../testing/targets.js';
+import { createTestApp, type TestApp } from '../../testing/app.js';
+import guests from '../guests/module.js';
+import auth from './module.js';
+import { createAdmin } from './admin.js';
+import { TABLES } from './schema.js';
+import { CookieJar, signIn, signUp, signUpAndIn, startTestSmtp, TEST_ORIGIN, TEST_PASSWORD, uniqueEmail, type TestSmtp } from './test-helpers.js';
+
+/** Records the identity events, and shows the actor. */
+const seen: { registered: DomainEvents['user.registered'][]; signedIn: string[]; merged: DomainEvents['guest.merged'][] } = {
+  registered: [],
+  signedIn: [],
+  merged: [],
+};
+const probe = defineModule({
+  name: 'probe',
+  routes: async (app, ctx) => {
+    app.get('/whoami', async (request) => ({ actor: await request.actor() }));
+    app.get('/admin-only', { preHandler: ctx.access.requireAdmin }, async () => ({ ok: true }));
+  },
+  on: {
+    'user.registered': (e) => void seen.registered.push(e),
+    'user.signed_in': (e) => void seen.signedIn.push(e.userId),
+    'guest.merged': (e) => void seen.merged.push(e),
+  },
+});
+
+describe.each(targets)('auth service, roles and identity events on %s', (target) => {
+  let t: TestApp;
+  let smtp: TestSmtp;
+
+  beforeAll(async () => {
+    smtp = await startTestSmtp();
+    t = await createTestApp({
+      target,
+      modules: [auth, guests, probe],
+      config: {
+        roles: { user: { permissions: [] }, editor: { permissions: ['posts:*'] }, admin: { permissions: ['*'] } },
+        modules: { auth: { mail: { smtpUrl: smtp.url } } },
+      },
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await smtp?.close();
+  });
+
+  const whoami = async (cookie: string) => (await t.app.inject({ method: 'GET', url: '/v1/probe/whoami', headers: { cookie } })).json().actor;
+
+  it('createAdmin makes a verified admin that passes requireAdmin; there is no default admin', async () => {
+    const count = await t.ctx.db.selectFrom(TABLES.users).select('id').where('role', '=', 'admin').execute();
+    expect(count).toHaveLength(0);
+    const email = uniqueEmail('admin');
+    const { id } = await createAdmin(t.ctx, { email, password: 'an admin passphrase 1', name: 'Admin' });
+    expect(await t.ctx.services.auth.getUser(id)).toMatchObject({ email, role: 'admin', emailVerified: true });
+    const s = await signIn(t.app, { email, password: 'an admin passphrase 1' });
+    expect(await whoami(s.cookie)).toMatchObject({ id, role: 'admin' });
+    expect((await t.app.inject({ method: 'GET', url: '/v1/probe/admin-only', headers: { cookie: s.cookie } })).statusCode).toBe(200);
+  });
+
+  it('createUser applies the password policy and refuses a duplicate email with 409', async () => {
+    const email = uniqueEmail();
+    await expect(t.ctx.services.auth.createUser({ email, password: 'password123', name: 'X' })).rejects.toMatchObject({
+      status: 400,
+      opts: { errors: [expect.objectContaining({ code: 'password_too_common' })] },
+    });
+    await t.ctx.services.auth.createUser({ email, password: TEST_PASSWORD, name: 'X' });
+    await expect(t.ctx.services.auth.createUser({ email: email.toUpperCase(), password: TEST_PASSWORD, name: 'Y' })).rejects.toMatchObject({
+      status: 409,
+      code: 'email_taken',
+    });
+  });
+
+  it('setRole validates role names against neptuno.yaml and the actor sees the new role at once', async () => {
+    const s = await signUpAndIn(t.app);
+    expect(await whoami(s.cookie)).toMatchObject({ role: 'user' });
+    await expect(t.ctx.services.auth.setRole(s.userId, 'superhero')).rejects.toMatchObject({ status: 400, code: 'unknown_role' });
+    await t.ctx.services.auth.setRole(s.userId, 'editor');
+    expect(await whoami(s.cookie)).toMatchObject({ role: 'editor' });
+    expect((await t.app.inject({ method: 'GET', url: '/v1/probe/admin-only', headers: { cookie: s.cookie } })).statusCode).toBe(403);
+    await expect(t.ctx.services.auth.setRole('no-such-user', 'editor')).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('updateUser changes name and image, refusing control characters', async () => {
+    const s = await signUpAndIn(t.app);
+    await t.ctx.services.auth.updateUser(s.userId, { name: 'Renamed', image: 'https://cdn.example.com/a.png' });
+    expect(await t.ctx.services.auth.getUser(s.userId)).toMatchObject({ name: 'Renamed', image: 'https://cdn.example.com/a.png' });
+    await expect(t.ctx.services.auth.updateUser(s.userId, { name: 'Bad\u0007' })).rejects.toMatchObject({ status: 400 });
+    await expect(t.ctx.services.auth.updateUser(s.userId, { image: 'not a url' })).rejects.toMatchObject({ status: 400 });
+  });
+
+  it('anonymizeUser keeps the id, replaces personal data, ends sessions and frees the email', async () => {
+    const s = await signUpAndIn(t.app, { name: 'Real Name' });
+    await t.ctx.services.auth.anonymizeUser(s.userId);
+    const user = await t.ctx.services.auth.getUser(s.userId);
+    expect(user).toMatchObject({ id: s.userId, name: 'Deleted user', image: null });
+    expect(user!.email).not.toBe(s.email);
+    expect(await whoami(s.cookie)).toBeNull();
+    const accounts = await t.ctx.db.selectFrom(TABLES.accounts).select('id').where('user_id', '=', s.userId).execute();
+    expect(accounts).toHaveLength(0);
+    await expect(signIn(t.app, { email: s.email })).rejects.toThrow(/401/);
+    // The address can sign up again, as a new account.
+    expect((await signUp(t.app, { email: s.email })).statusCode).toBe(200);
+    const again = await signIn(t.app, { email: s.email });
+    expect(again.userId).not.toBe(s.userId);
+  });
+
+  it('fires user.registered once per account and user.signed_in per session', async () => {
+    const email = uniqueEmail('events');
+    await signUp(t.app, { email });
+    await signUp(t.app, { email }); // duplicate: no new account, no event
+    const registered = seen.registered.filter((e) => e.email === email);
+    expect(registered).toHaveLength(1);
+    const s = await signIn(t.app, { email });
+    expect(registered[0].userId).toBe(s.userId);
+    await signIn(t.app, { email }, new CookieJar());
+    expect(seen.signedIn.filter((id) => id === s.userId)).toHaveLength(2);
+  });
+
+  it('merges the guest into the user on sign-in, once, and clears the guest cookie', async () => {
+    const jar = new CookieJar();
+    const guest = await t.app.inject({ method: 'POST', url: '/v1/public/guest', headers: { origin: TEST_ORIGIN } });
+    expect(guest.statusCode).toBeLessThan(300);
+    jar.store(guest);
+    const guestId = guest.json().id as string;
+    const guestCookie = jar.names().find((n) => n.includes('guest'))!;
+    expect(guestCookie).toBeDefined();
+
+    const email = uniqueEmail('guest');
+    await signUp(t.app, { email });
+    const s = await signIn(t.app, { email, password: TEST_PASSWORD }, jar);
+    expect(seen.merged.filter((m) => m.guestId === guestId)).toEqual([{ guestId, userId: s.userId }]);
+    expect(s.jar.get(guestCookie)).toBeUndefined();
+    expect(await whoami(s.cookie)).toMatchObject({ type: 'user', id: s.userId });
+
+    // Signing in again with the old guest cookie replayed merges nothing twice.
+    const replay = new CookieJar();
+    replay.store({ headers: { 'set-cookie': `${guestCookie}=${guest.cookies.find((c) => c.name === guestCookie)!.value}` } } as never);
+    await signIn(t.app, { email }, replay);
+    expect(seen.merged.filter((m) => m.guestId === guestId)).toHaveLength(1);
+  });
+
+  it('exports the account data for the privacy export', async () => {
+    const s = await signUpAndIn(t.app);
+    const data = (await t.ctx.privacy.exportUser(s.userId)) as { auth: { user: { email: string }; sessions: unknown[]; accounts: Array<{ provider: string }> } };
+    expect(data.auth.user.email).toBe(s.email);
+    expect(data.auth.sessions).toHaveLength(1);
+    expect(data.auth.accounts).toEqual([expect.objectContaining({ provider: 'credential' })]);
+  });
+});
