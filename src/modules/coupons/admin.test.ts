@@ -140,4 +140,12 @@ describe.each(targets)('coupons admin CRUD on %s', (target) => {
     const asUser = await t.app.inject({ method: 'POST', url: '/v1/admin/coupons', headers: user('plain'), payload: { type: 'credits', value: 1 } });
     expect(asUser.statusCode).toBe(403);
   });
+
+  it('documents its routes in the OpenAPI document', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(res.statusCode).toBe(200);
+    const paths = Object.keys(res.json().paths);
+    for (const p of ['/v1/coupons/redeem', '/v1/coupons/mine', '/v1/admin/coupons/', '/v1/admin/coupons/{id}']) expect(paths).toContain(p);
+    expect(res.json().paths['/v1/coupons/redeem'].post.requestBody).toBeDefined();
+  });
 });

@@ -45,6 +45,9 @@ export class CouponService {
     const value = checkValue(input, errors);
     const window = checkLimitsAndWindow(input, null, errors);
     const code = input.code === undefined ? null : checkCode(input.code, errors);
+    if (input.kind !== undefined && input.kind !== 'code' && input.kind !== 'template') {
+      errors.push({ pointer: '/body/kind', code: 'enum', detail: 'code or template (personal coupons come from grantReward)' });
+    }
     throwIfErrors(errors);
     const now = new Date().toISOString();
     const row: CouponRow = {
