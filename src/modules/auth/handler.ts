@@ -34,8 +34,10 @@ const CODE_RENAMES: Record<string, string> = {
   CROSS_SITE_NAVIGATION_LOGIN_BLOCKED: 'csrf_origin_rejected',
 };
 
+const BY_STATUS: Record<number, string> = { 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed', 429: 'rate_limited' };
+
 export function problemCode(code: string | undefined, status: number): string {
-  if (!code) return status === 429 ? 'rate_limited' : status === 401 ? 'unauthorized' : status === 403 ? 'forbidden' : 'bad_request';
+  if (!code || status === 404) return BY_STATUS[status] ?? 'bad_request';
   return CODE_RENAMES[code] ?? code.toLowerCase().replace(/[^a-z0-9]+/g, '_');
 }
 

@@ -28,7 +28,7 @@ let common: Set<string> | undefined;
 /** The shipped common-password list, lowercased. Loaded once, on first use. */
 export function commonPasswords(): Set<string> {
   if (!common) {
-    const text = readFileSync(new URL('./data/common-passwords.txt', import.meta.url), 'utf8');
+    const text = readFileSync(new URL('./common-passwords.txt', import.meta.url), 'utf8');
     common = new Set(
       text
         .split('\n')

@@ -129,6 +129,19 @@ describe.each(targets)('auth input validation and enumeration safety on %s', (ta
     expect(known.body).toBe(unknown.body);
   });
 
+  it('path variants of the account endpoints do not slip past validation to better-auth', async () => {
+    for (const url of ['/v1/auth/sign-up/email/', '/v1/auth/Sign-Up/Email', '/v1/auth//sign-up/email', '/v1/auth/sign-up%2Femail']) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url,
+        headers: { origin: TEST_ORIGIN },
+        payload: { email: uniqueEmail(), password: 'short', name: 'Variant' },
+      });
+      expect(res.statusCode, url).toBe(404);
+      expect(res.json().code).toBe('not_found');
+    }
+  });
+
   it('normalizes the email case: sign-in works with different capitals', async () => {
     const email = uniqueEmail('Mixed');
     await signUp(t.app, { email });
