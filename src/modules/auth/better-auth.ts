@@ -7,6 +7,7 @@ import { afterSessionCreated, afterUserCreated } from './hooks.js';
 import { existingAccountEmail, resetPasswordEmail, verificationEmail } from './emails.js';
 import { hashPassword, verifyPassword } from './password.js';
 import { authPlugins } from './plugins.js';
+import { socialProviders } from './social.js';
 import { modelNames } from './schema.js';
 import { CLIENT_IP_HEADER, trustedOrigins } from './origins.js';
 
@@ -53,7 +54,10 @@ export function createBetterAuth(ctx: ModuleContext<AuthConfig>, deps: { mailer:
       // No cookie cache: every request reads the session row, so revocation is immediate.
       cookieCache: { enabled: false },
     },
-    account: { ...modelNames.account },
+    // Google/Facebook from modules.auth.social (social.ts); OIDC providers are a plugin.
+    socialProviders: socialProviders(cfg),
+    // Linking a social sign-in to an existing user needs a verified email on both sides (social.ts).
+    account: { ...modelNames.account, accountLinking: { enabled: true, requireLocalEmailVerified: true } },
     verification: { ...modelNames.verification },
     emailAndPassword: {
       enabled: true,
@@ -97,7 +101,7 @@ export function createBetterAuth(ctx: ModuleContext<AuthConfig>, deps: { mailer:
       user: { create: { after: async (user) => afterUserCreated(ctx, user) } },
       session: { create: { after: async (session, endpoint) => afterSessionCreated(ctx, session, endpoint) } },
     },
-    plugins: authPlugins(ctx, cfg),
+    plugins: authPlugins(ctx, cfg, deps.mailer),
   } satisfies BetterAuthOptions;
 
   return betterAuth(options);

@@ -7,6 +7,9 @@ import { authRuntime, closeAuthRuntime } from './runtime.js';
 import { authMigrations, TABLES } from './schema.js';
 import type { AuthService } from './service.js';
 import { createSessionResolver } from './session.js';
+import { createAuthTokenService, createJwtResolver } from './jwt.js';
+import { pluginMigrations } from './plugins/migrations.js';
+import { pluginRoutes } from './plugins/routes.js';
 
 declare module '../../core/module.js' {
   interface Services {
@@ -26,13 +29,21 @@ declare module '../../core/events.js' {
 export default defineModule({
   name: 'auth',
   config: AuthConfig,
-  migrations: authMigrations,
+  migrations: { ...authMigrations, ...pluginMigrations },
   messages: authMessages,
   prefix: BASE_PATH,
-  services: (ctx) => ({ auth: authRuntime(ctx).service }),
-  routes: (app, ctx) => authRoutes(app, ctx, authRuntime(ctx)),
+  services: (ctx) => ({
+    auth: authRuntime(ctx).service,
+    ...(ctx.config.jwt.enabled ? { authTokens: createAuthTokenService(ctx, () => authRuntime(ctx)) } : {}),
+  }),
+  routes: async (app, ctx) => {
+    await authRoutes(app, ctx, authRuntime(ctx));
+    await pluginRoutes(app, ctx, authRuntime(ctx));
+  },
   start: (ctx) => {
     ctx.access.addResolver(createSessionResolver(ctx, authRuntime(ctx)), -10);
+    // Service JWTs first: a token that verifies needs no session lookup (jwt.ts).
+    if (ctx.services.authTokens) ctx.access.addResolver(createJwtResolver(ctx.services.authTokens), -11);
   },
   stop: (ctx) => closeAuthRuntime(ctx),
   exportUser: async (userId, ctx) => {

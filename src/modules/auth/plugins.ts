@@ -1,18 +1,32 @@
 import type { BetterAuthPlugin } from 'better-auth';
 import { bearer } from 'better-auth/plugins/bearer';
+import type { Mailer } from '../../core/drivers/mail/contract.js';
 import type { ModuleContext } from '../../core/module.js';
 import type { AuthConfig } from './config.js';
+import { jwtPlugin } from './jwt.js';
+import { oidcPlugin } from './social.js';
+import { organizationPlugin } from './tenancy.js';
+import { twoFactorPlugin } from './two-factor.js';
 
 /**
- * better-auth plugins in use. Each feature plugin (two-factor, social/OIDC, organizations, JWT)
- * lives in its own file under ./plugins/ and is added here. A plugin that adds tables or user
- * fields must map them to snake_case through its `schema` option (see schema.ts) and bring a
- * migration; schema.test.ts then proves the tables match.
+ * better-auth plugins in use, each configured in a file of its own (two-factor.ts, social.ts,
+ * tenancy.ts, jwt.ts). A plugin that adds tables or user fields maps them to snake_case through
+ * its `schema` option and brings a migration (plugins/migrations.ts). A feature switched off in
+ * the config is not loaded at all, so its endpoints do not exist (404).
  */
-export function authPlugins(_ctx: ModuleContext<AuthConfig>, _config: AuthConfig): BetterAuthPlugin[] {
-  return [
+export function authPlugins(ctx: ModuleContext<AuthConfig>, config: AuthConfig, mailer?: Mailer): BetterAuthPlugin[] {
+  const plugins: BetterAuthPlugin[] = [
     // `Authorization: Bearer <session token>` for SDKs and mobile apps; sign-in answers carry the
     // token in the body and in the `set-auth-token` header.
     bearer(),
   ];
+  if (config.twoFactor.enabled) plugins.push(twoFactorPlugin(config) as unknown as BetterAuthPlugin);
+  const oidc = oidcPlugin(config);
+  if (oidc) plugins.push(oidc as unknown as BetterAuthPlugin);
+  if (config.tenants.enabled) {
+    if (!mailer) throw new Error('auth: organizations need the mailer for invitations');
+    plugins.push(organizationPlugin(ctx, mailer) as unknown as BetterAuthPlugin);
+  }
+  if (config.jwt.enabled) plugins.push(jwtPlugin(ctx) as unknown as BetterAuthPlugin);
+  return plugins;
 }

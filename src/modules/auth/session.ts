@@ -4,6 +4,7 @@ import type { ModuleContext } from '../../core/module.js';
 import type { AuthConfig } from './config.js';
 import { assertSameOriginForCookie, trustedOrigins } from './origins.js';
 import type { AuthRuntime } from './runtime.js';
+import { activeTenant } from './tenancy.js';
 
 /**
  * Actor resolver (order -10): a better-auth session from `Authorization: Bearer <token>` or from
@@ -23,11 +24,12 @@ export function createSessionResolver(ctx: ModuleContext<AuthConfig>, runtime: A
     return result ?? null;
   };
 
-  const toActor = (result: NonNullable<Awaited<ReturnType<typeof lookup>>>, via: 'session' | 'bearer'): Actor => ({
+  const toActor = async (result: NonNullable<Awaited<ReturnType<typeof lookup>>>, via: 'session' | 'bearer'): Promise<Actor> => ({
     type: 'user',
     id: result.user.id,
     role: (result.user as { role?: string | null }).role ?? 'user',
-    tenantId: null,
+    // The session's active organization while the user is still a member (tenancy.ts).
+    tenantId: await activeTenant(ctx, result.user.id, result.session as { activeOrganizationId?: string | null }),
     via,
     sessionId: result.session.id,
   });

@@ -1,0 +1,86 @@
+import { organization } from 'better-auth/plugins/organization';
+import type { Actor } from '../../core/http/access.js';
+import { forbidden } from '../../core/http/problem.js';
+import type { Mailer } from '../../core/drivers/mail/contract.js';
+import type { ModuleContext } from '../../core/module.js';
+import type { AuthConfig } from './config.js';
+import { PLUGIN_SCHEMAS, PLUGIN_TABLES } from './plugins/migrations.js';
+
+/**
+ * Tenants are better-auth organizations (members with the roles owner/admin/member, and
+ * invitations). Off by default (`modules.auth.tenants.enabled`): single-tenant apps get no
+ * organization endpoints and every actor has `tenantId: null`. On: `POST /v1/auth/organization/
+ * set-active` puts an organization the user belongs to in the session, and it becomes
+ * `Actor.tenantId` and the `tenant` claim of service JWTs.
+ */
+export function organizationPlugin(ctx: ModuleContext<AuthConfig>, mailer: Mailer) {
+  const cfg = ctx.config.tenants;
+  return organization({
+    allowUserToCreateOrganization: cfg.allowUserToCreate
+      ? true
+      : (user) => ctx.access.permissionsOf((user as unknown as { role?: string }).role ?? null).includes('*'),
+    membershipLimit: cfg.membershipLimit,
+    invitationExpiresIn: cfg.invitationExpiresIn,
+    cancelPendingInvitationsOnReInvite: true,
+    requireEmailVerificationOnInvitation: true,
+    schema: PLUGIN_SCHEMAS.organization,
+    sendInvitationEmail: async ({ id, email, organization: org, inviter }) => {
+      const url = new URL(`/accept-invitation?id=${encodeURIComponent(id)}`, ctx.appConfig.server.publicUrl).toString();
+      await mailer.send({
+        to: email,
+        subject: `Invitación a ${org.name} / Invitation to ${org.name}`,
+        text:
+          `${inviter.user.name} te invita a ${org.name}. Acepta la invitación aquí:\n\n${url}\n\n---\n\n` +
+          `${inviter.user.name} invited you to ${org.name}. Accept the invitation here:\n\n${url}\n`,
+      });
+    },
+  });
+}
+
+/**
+ * The tenant of a session: its active organization, when tenants are on and the user is still
+ * a member. better-auth leaves `activeOrganizationId` in place when a member leaves or is removed
+ * (only the caller's own session is cleared), so membership is checked here on every request
+ * rather than trusted from the session row.
+ */
+export async function activeTenant(
+  ctx: ModuleContext<AuthConfig>,
+  userId: string,
+  session: { activeOrganizationId?: string | null },
+): Promise<string | null> {
+  const orgId = session.activeOrganizationId;
+  if (!ctx.config.tenants.enabled || !orgId) return null;
+  const member = await ctx.db
+    .selectFrom(PLUGIN_TABLES.members)
+    .select('id')
+    .where('organization_id', '=', orgId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return member ? orgId : null;
+}
+
+/** Anything with Kysely's three-argument `where` (select, update and delete builders). */
+interface Whereable {
+  where(lhs: any, op: any, rhs: any): any;
+}
+
+/**
+ * Restricts a query to the caller's tenant: `column = actor.tenantId`, or `column IS NULL` for
+ * an actor without a tenant (single-tenant apps keep `tenant_id` null everywhere). Never returns
+ * another tenant's rows, whoever calls.
+ *
+ *   scopeToTenant(ctx.db.selectFrom('campaigns').selectAll(), await request.actor())
+ */
+export function scopeToTenant<Q extends Whereable>(query: Q, actor: Pick<Actor, 'tenantId'> | null, column = 'tenant_id'): Q {
+  const tenantId = actor?.tenantId ?? null;
+  return (tenantId === null ? query.where(column, 'is', null) : query.where(column, '=', tenantId)) as Q;
+}
+
+/** The value to write in `tenant_id` for rows the actor creates. */
+export const tenantValue = (actor: Pick<Actor, 'tenantId'> | null): string | null => actor?.tenantId ?? null;
+
+/** Guard for routes that only make sense inside a tenant: 403 `tenant_required` without one. */
+export function requireTenant(actor: Pick<Actor, 'tenantId'> | null): string {
+  if (!actor?.tenantId) throw forbidden('tenant_required');
+  return actor.tenantId;
+}
