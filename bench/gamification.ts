@@ -1,0 +1,160 @@
+/**
+ * Gamification throughput on loopback, SQLite, one run:
+ *   1. POST /v1/gamification/events, batches of 100 events with unique client ids, from one guest
+ *   2. a bare Fastify route that parses and echoes the same batch
+ *   3. raw better-sqlite3 insert of the same rows (same table and indexes) in one transaction
+ *   4. GET /v1/gamification/me with the guest cookie, against a bare Fastify hello
+ *   node bin/run-ts.mjs bench/gamification.ts [--rounds 3] [--duration 5] [--connections 10]
+ * Targets: ingestion >= 40% of the bare echo (events/s); /me >= 50% of bare hello.
+ * Servers run in child processes (this file with --serve) so autocannon has its own event loop.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({
+  options: {
+    serve: { type: 'string' },
+    rounds: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '10' },
+  },
+});
+
+const BATCH = 100;
+let seq = 0;
+const batchBody = () => JSON.stringify({ events: Array.from({ length: BATCH }, () => ({ type: 'click', id: `e${++seq}` })) });
+
+async function serve(kind: string) {
+  if (kind === 'bare') {
+    const { default: Fastify } = await import('fastify');
+    const app = Fastify({ logger: false });
+    app.post('/echo', async (request) => request.body);
+    app.get('/hello', async () => ({ hello: 'world' }));
+    console.log(`listening ${await app.listen({ host: '127.0.0.1', port: 0 })}`);
+    process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));
+    return;
+  }
+  const { createApp } = await import('../src/core/app.js');
+  const { buildConfig } = await import('../src/testing/app.js');
+  const guests = (await import('../src/modules/guests/module.js')).default;
+  const gamification = (await import('../src/modules/gamification/module.js')).default;
+  const dir = mkdtempSync(join(tmpdir(), 'neptuno-bench-gam-'));
+  const modules = [guests, gamification];
+  const { config, moduleConfigs } = buildConfig(
+    {
+      env: 'production',
+      database: { url: `sqlite:${join(dir, 'bench.db')}` },
+      server: { host: '127.0.0.1', port: 0 },
+      log: { level: process.env.BENCH_LOG_LEVEL ?? 'info' },
+      modules: { gamification: { eventTypes: { click: { points: 1 } } } },
+    },
+    modules,
+  );
+  const app = await createApp({ config, moduleConfigs, modules, secret: 'bench-secret-bench-secret-bench-secret-01' });
+  console.log(`listening ${await app.listen()}`);
+  process.on('SIGTERM', () => void app.close().then(() => (rmSync(dir, { recursive: true, force: true }), process.exit(0))));
+}
+
+function start(kind: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [resolve(root, 'bin/run-ts.mjs'), fileURLToPath(import.meta.url), '--serve', kind], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((ok, fail) => {
+    let buf = '';
+    const onData = (c: Buffer) => {
+      buf += c.toString();
+      const m = /^listening (\S+)$/m.exec(buf);
+      if (!m) return;
+      child.stdout!.off('data', onData);
+      child.stdout!.resume(); // drain request logs
+      ok({ url: m[1], stop: () => new Promise((done) => (child.once('exit', () => done()), child.kill('SIGTERM'))) });
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => fail(new Error(`server ${kind} exited with ${code}`)));
+  });
+}
+
+async function rps(opts: { url: string; method?: string; headers?: Record<string, string>; batch?: boolean }): Promise<number> {
+  const durationSec = Number(values.duration);
+  const result = await autocannon({
+    url: opts.url,
+    method: (opts.method ?? 'GET') as 'GET',
+    headers: { ...opts.headers, ...(opts.batch ? { 'content-type': 'application/json' } : {}) },
+    connections: Number(values.connections),
+    duration: durationSec,
+    // A fresh body per request: unique ids, so every event is really inserted (no duplicates).
+    requests: opts.batch ? [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: batchBody() }) }] : undefined,
+  });
+  if (result.non2xx) console.warn(`  ${opts.url}: ${result.non2xx} non-2xx answers`);
+  return result['2xx'] / durationSec;
+}
+
+async function rawInsertRate(): Promise<number> {
+  const { default: SQLite } = await import('better-sqlite3');
+  const { Kysely, SqliteDialect } = await import('kysely');
+  const { migrations } = await import('../src/modules/gamification/schema.js');
+  const dir = mkdtempSync(join(tmpdir(), 'neptuno-bench-raw-'));
+  const file = new SQLite(join(dir, 'raw.db'));
+  file.pragma('journal_mode = WAL');
+  file.pragma('synchronous = NORMAL');
+  const db = new Kysely({ dialect: new SqliteDialect({ database: file }) });
+  await migrations['0001_gamification'].up(db);
+  const insert = file.prepare('insert into gam_events (actor, type, client_id, points, source, ref, created_at) values (?, ?, ?, ?, ?, ?, ?)');
+  const rows = 200_000;
+  const now = new Date().toISOString();
+  const started = process.hrtime.bigint();
+  file.transaction(() => {
+    for (let i = 0; i < rows; i++) insert.run('guest:bench', 'click', `r${i}`, 1, 'event', null, now);
+  })();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await db.destroy();
+  rmSync(dir, { recursive: true, force: true });
+  return rows / seconds;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main() {
+  const rounds = Number(values.rounds);
+  const neptuno = await start('neptuno');
+  const bare = await start('bare');
+  try {
+    const guest = await fetch(`${neptuno.url}/v1/public/guest`, { method: 'POST' });
+    const cookie = guest.headers.get('set-cookie')!.split(';')[0];
+    const headers = { cookie };
+    const cases: Record<string, () => Promise<number>> = {
+      ingest: async () => (await rps({ url: `${neptuno.url}/v1/gamification/events`, method: 'POST', headers, batch: true })) * BATCH,
+      echo: async () => (await rps({ url: `${bare.url}/echo`, method: 'POST', batch: true })) * BATCH,
+      me: () => rps({ url: `${neptuno.url}/v1/gamification/me`, headers }),
+      hello: () => rps({ url: `${bare.url}/hello` }),
+    };
+    const samples: Record<string, number[]> = { ingest: [], echo: [], me: [], hello: [] };
+    for (let r = 0; r < rounds; r++) for (const [name, run] of Object.entries(cases)) samples[name].push(await run());
+    const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
+    const raw = await rawInsertRate();
+    const me = await (await fetch(`${neptuno.url}/v1/gamification/me`, { headers })).json();
+    const fmt = (n: number) => Math.round(n).toLocaleString('en-US').padStart(11);
+    console.log(`\nGamification (SQLite, loopback, median of ${rounds} rounds x ${values.duration}s, ${values.connections} connections)`);
+    console.log(`  POST /v1/gamification/events (batches of ${BATCH})  ${fmt(m.ingest)} events/s`);
+    console.log(`  bare Fastify parse + echo of the same batch     ${fmt(m.echo)} events/s`);
+    console.log(`  raw better-sqlite3 insert, one transaction      ${fmt(raw)} rows/s`);
+    console.log(`  ingestion / bare echo: ${((m.ingest / m.echo) * 100).toFixed(1)}% (target >= 40%)`);
+    console.log(`  ingestion / raw insert: ${((m.ingest / raw) * 100).toFixed(1)}%`);
+    console.log(`  GET /v1/gamification/me (guest cookie)          ${fmt(m.me)} req/s`);
+    console.log(`  bare Fastify hello                              ${fmt(m.hello)} req/s`);
+    console.log(`  /me / bare hello: ${((m.me / m.hello) * 100).toFixed(1)}% (target >= 50%)`);
+    console.log(`  (the guest ended with ${me.points.total.toLocaleString('en-US')} points)`);
+  } finally {
+    await neptuno.stop();
+    await bare.stop();
+  }
+}
+
+if (values.serve) await serve(values.serve);
+else await main();
