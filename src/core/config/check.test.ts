@@ -4,6 +4,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkConfigFile, redactUrl } from './check.js';
+import { builtinModules } from '../../modules/index.js';
+import guestbook from '../../../examples/guestbook/module.js';
 
 let dir: string;
 beforeEach(() => {
@@ -51,7 +53,8 @@ describe('checkConfigFile', () => {
 
   it('accepts the repository neptuno.yaml with its example module', () => {
     const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
-    const result = checkConfigFile(join(root, 'neptuno.yaml'), modules, { cwd: root, env: {} });
+    const shipped = [...builtinModules, guestbook];
+    const result = checkConfigFile(join(root, 'neptuno.yaml'), shipped, { cwd: root, env: {} });
     expect(result).toMatchObject({ ok: true });
   });
 });
