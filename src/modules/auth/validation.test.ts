@@ -129,6 +129,16 @@ describe.each(targets)('auth input validation and enumeration safety on %s', (ta
     expect(known.body).toBe(unknown.body);
   });
 
+  it('two simultaneous sign-ups with one email create one account and no server error', async () => {
+    const email = uniqueEmail('race');
+    const answers = await Promise.all([signUp(t.app, { email }), signUp(t.app, { email }), signUp(t.app, { email })]);
+    for (const a of answers) expect([200, 422]).toContain(a.statusCode);
+    const users = await t.ctx.db.selectFrom(TABLES.users).select('id').where('email', '=', email).execute();
+    expect(users).toHaveLength(1);
+    const accounts = await t.ctx.db.selectFrom(TABLES.accounts).select('id').where('user_id', '=', users[0].id).execute();
+    expect(accounts).toHaveLength(1);
+  });
+
   it('path variants of the account endpoints do not slip past validation to better-auth', async () => {
     for (const url of ['/v1/auth/sign-up/email/', '/v1/auth/Sign-Up/Email', '/v1/auth//sign-up/email', '/v1/auth/sign-up%2Femail']) {
       const res = await t.app.inject({
