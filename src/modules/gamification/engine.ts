@@ -1,5 +1,6 @@
 import { sql, type Transaction } from 'kysely';
-import type { Trx } from '../../core/db/database.js';
+import type { Dialect, Trx } from '../../core/db/database.js';
+import { insertHistory, usedClientIds } from './bulk.js';
 import { actorKey, type Player } from './actors.js';
 import type { DefinitionSet } from './definitions.js';
 import { levelFor } from './definitions.js';
@@ -42,11 +43,10 @@ export interface AwardOutcome {
 }
 
 export interface EngineOptions {
+  dialect: Dialect;
   periods: readonly Period[];
   streak: { enabled: boolean; freezes: number };
 }
-
-const INSERT_CHUNK = 500;
 
 /**
  * Awards a batch of events to one player inside the caller's transaction. The first statement
@@ -78,11 +78,7 @@ export async function applyBatch(
   const before = Number(locked.points);
 
   const ids = [...new Set(events.map((e) => e.id).filter((id): id is string => id !== undefined))];
-  const seen = new Set<string>();
-  if (ids.length) {
-    const rows = await t.selectFrom('gam_events').select('client_id').where('actor', '=', actor).where('client_id', 'in', ids).execute();
-    for (const r of rows) seen.add(r.client_id!);
-  }
+  const seen = new Set<string>(await usedClientIds(t, opts.dialect, actor, ids));
 
   // Counters: today's and all-time for the batch's types, all-time for the types badge rules read.
   const batchTypes = [...new Set(events.map((e) => e.type))];
@@ -193,9 +189,7 @@ export async function applyBatch(
   points += rewards.points;
   history.push(...rewards.history);
 
-  for (let i = 0; i < history.length; i += INSERT_CHUNK) {
-    await t.insertInto('gam_events').values(history.slice(i, i + INSERT_CHUNK)).execute();
-  }
+  await insertHistory(t, opts.dialect, history);
   if (points > 0) await addPoints(t, actor, points, opts.periods, now);
 
   const total = before + points;

@@ -76,7 +76,7 @@ export class GamificationService {
   }
 
   private engineOptions() {
-    return { periods: this.ctx.config.leaderboards.periods, streak: this.ctx.config.streak };
+    return { dialect: this.ctx.dialect, periods: this.ctx.config.leaderboards.periods, streak: this.ctx.config.streak };
   }
 
   private validate(events: EventInput[], fromClient: boolean, pointer: string): void {
