@@ -5,7 +5,7 @@
  * Target: Neptuno >= 85% of bare Fastify.
  */
 import { parseArgs } from 'node:util';
-import { compare, load, printTable, startServer } from './lib.js';
+import { compare, measure, printTable, startServer } from './lib.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, duration: { type: 'string', default: '5' } } });
 const rounds = Number(values.rounds);
@@ -20,13 +20,17 @@ try {
   const results = await compare(
     Object.entries(servers).map(([name, s]) => ({
       name,
-      run: async () => (await load({ url: `${s.url}/health/live`, durationSec })).rps,
+      run: async () => {
+        const m = await measure(s, { path: '/health/live', durationSec });
+        return { rate: m.rps, cpuUs: m.cpuUsPerRequest };
+      },
     })),
     rounds,
   );
   printTable(`Kernel overhead (median of ${rounds} rounds x ${durationSec}s, 50 connections)`, results, 'bare Fastify hello');
-  const ratio = results.get('Neptuno GET /health/live')! / results.get('bare Fastify hello')!;
-  console.log(`\nNeptuno / bare Fastify: ${(ratio * 100).toFixed(1)}% (target >= 85%)`);
+  const n = results.get('Neptuno GET /health/live')!;
+  const f = results.get('bare Fastify hello')!;
+  console.log(`\nNeptuno / bare Fastify: ${((n.rate / f.rate) * 100).toFixed(1)}% of throughput, ${((f.cpuUs! / n.cpuUs!) * 100).toFixed(1)}% CPU efficiency (target >= 85%)`);
 } finally {
   for (const s of Object.values(servers)) await s.stop();
 }

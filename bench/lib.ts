@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 import autocannon from 'autocannon';
@@ -7,8 +8,21 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface Server {
   url: string;
+  /** CPU time (user + system) the server process has used so far, in milliseconds. */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
+
+/**
+ * utime + stime of a process from /proc (Linux): CPU spent per request is steadier than
+ * requests per second on a machine shared with other work.
+ */
+export function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
 
 /**
  * Starts `bench/servers/<name>.ts` in its own process (so the load generator does not share its
@@ -30,6 +44,7 @@ export function startServer(name: string, env: Record<string, string> = {}): Pro
       child.stdout!.resume();
       resolveStart({
         url: match[1],
+        cpuMs: () => processCpuMs(child.pid!),
         stop: () =>
           new Promise((done) => {
             child.once('exit', () => done());
@@ -52,7 +67,7 @@ export interface LoadOptions {
 }
 
 /** Requests per second (2xx only) over a fixed duration on loopback. */
-export async function load(opts: LoadOptions): Promise<{ rps: number; non2xx: number; p99: number }> {
+export async function load(opts: LoadOptions): Promise<{ rps: number; requests: number; non2xx: number; p99: number }> {
   const result = await autocannon({
     url: opts.url,
     method: opts.method ?? 'GET',
@@ -62,7 +77,7 @@ export async function load(opts: LoadOptions): Promise<{ rps: number; non2xx: nu
     duration: opts.durationSec ?? 5,
   });
   const ok = result['2xx'];
-  return { rps: ok / (opts.durationSec ?? 5), non2xx: result.non2xx, p99: result.latency.p99 };
+  return { rps: ok / (opts.durationSec ?? 5), requests: ok, non2xx: result.non2xx, p99: result.latency.p99 };
 }
 
 export const median = (xs: number[]) => {
@@ -71,25 +86,48 @@ export const median = (xs: number[]) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
+/** Loads a server and measures both throughput and the server's CPU time per request. */
+export async function measure(server: Server, opts: Omit<LoadOptions, 'url'> & { path: string }) {
+  const before = server.cpuMs();
+  const r = await load({ ...opts, url: `${server.url}${opts.path}` });
+  const cpuUsPerRequest = ((server.cpuMs() - before) * 1000) / Math.max(r.requests, 1);
+  return { ...r, cpuUsPerRequest };
+}
+
+export interface Sample {
+  /** Throughput: events or requests per second. */
+  rate: number;
+  /** Server CPU microseconds per unit of work (null when not measured). */
+  cpuUs: number | null;
+}
+
 /**
  * Runs each case `rounds` times, interleaved (A B C A B C …) so drift on a shared machine hits
- * every case alike; returns the median requests/s per case.
+ * every case alike; returns the median of each metric per case.
  */
-export async function compare(
-  cases: Array<{ name: string; run: () => Promise<number> }>,
-  rounds: number,
-): Promise<Map<string, number>> {
-  const samples = new Map<string, number[]>(cases.map((c) => [c.name, []]));
+export async function compare(cases: Array<{ name: string; run: () => Promise<Sample> }>, rounds: number): Promise<Map<string, Sample>> {
+  const samples = new Map<string, Sample[]>(cases.map((c) => [c.name, []]));
   for (let r = 0; r < rounds; r++) {
     for (const c of cases) samples.get(c.name)!.push(await c.run());
   }
-  return new Map([...samples].map(([name, xs]) => [name, median(xs)]));
+  return new Map(
+    [...samples].map(([name, xs]) => {
+      const cpu = xs.map((x) => x.cpuUs).filter((x): x is number => x !== null);
+      return [name, { rate: median(xs.map((x) => x.rate)), cpuUs: cpu.length ? median(cpu) : null }];
+    }),
+  );
 }
 
-export function printTable(title: string, results: Map<string, number>, baseline: string, unit = 'req/s') {
+/**
+ * Prints throughput and its ratio to the baseline, and, where measured, server CPU per unit and
+ * the CPU-efficiency ratio (baseline CPU / case CPU), which other load on the machine disturbs less.
+ */
+export function printTable(title: string, results: Map<string, Sample>, baseline: string, unit = 'req/s') {
   const base = results.get(baseline)!;
   console.log(`\n${title}`);
-  for (const [name, value] of results) {
-    console.log(`  ${name.padEnd(42)} ${Math.round(value).toString().padStart(9)} ${unit}   ${((value / base) * 100).toFixed(1).padStart(6)}% of ${baseline}`);
+  for (const [name, v] of results) {
+    const pct = ((v.rate / base.rate) * 100).toFixed(1);
+    const cpu = v.cpuUs !== null && base.cpuUs !== null ? `   ${v.cpuUs.toFixed(1).padStart(7)} µs CPU/unit  (${((base.cpuUs / v.cpuUs) * 100).toFixed(1)}% CPU efficiency)` : '';
+    console.log(`  ${name.padEnd(40)} ${Math.round(v.rate).toString().padStart(9)} ${unit}  ${pct.padStart(6)}%${cpu}`);
   }
 }
