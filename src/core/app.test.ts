@@ -197,3 +197,80 @@ describe.each(targets.filter((t) => t.redisUrl))('kernel across replicas on %s',
     }
   });
 });
+
+describe.each(targets)('kernel configuration effects on %s', (target) => {
+  it('answers CORS preflights only for configured origins, with credentials', async () => {
+    const t = await createTestApp({ target, config: { server: { cors: { origins: ['https://landing.example.com'] } } } });
+    try {
+      const ok = await t.app.inject({
+        method: 'OPTIONS',
+        url: '/health/live',
+        headers: { origin: 'https://landing.example.com', 'access-control-request-method': 'POST' },
+      });
+      expect(ok.headers['access-control-allow-origin']).toBe('https://landing.example.com');
+      expect(ok.headers['access-control-allow-credentials']).toBe('true');
+      const other = await t.app.inject({ url: '/health/live', headers: { origin: 'https://evil.example.net' } });
+      expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('takes the client IP from X-Forwarded-For only behind a trusted proxy', async () => {
+    const ipModule = defineModule({
+      name: 'ip',
+      routes: (app) => {
+        app.get('/', async (req) => ({ ip: req.ip }));
+      },
+    });
+    const direct = await createTestApp({ target, modules: [ipModule] });
+    const proxied = await createTestApp({ target, modules: [ipModule], config: { server: { trustProxy: '127.0.0.1' } } });
+    try {
+      const headers = { 'x-forwarded-for': '203.0.113.7' };
+      expect((await direct.app.inject({ url: '/v1/ip/', headers, remoteAddress: '127.0.0.1' })).json().ip).toBe('127.0.0.1');
+      expect((await proxied.app.inject({ url: '/v1/ip/', headers, remoteAddress: '127.0.0.1' })).json().ip).toBe('203.0.113.7');
+      // A forged header from an untrusted peer is ignored.
+      expect((await proxied.app.inject({ url: '/v1/ip/', headers, remoteAddress: '198.51.100.1' })).json().ip).toBe('198.51.100.1');
+    } finally {
+      await direct.close();
+      await proxied.close();
+    }
+  });
+
+  it('honours the body limit from config', async () => {
+    const t = await createTestApp({ target, modules: [notes], config: { server: { bodyLimit: 2048 } } });
+    try {
+      const res = await t.app.inject({ method: 'POST', url: '/v1/notes/', payload: { id: 1, text: 'x'.repeat(3000) } });
+      expect(res.statusCode).toBe(413);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('refuses to start when an enabled module needs a disabled one', async () => {
+    const needsNotes = defineModule({ name: 'reports', dependsOn: ['notes'] });
+    await expect(createTestApp({ target, modules: [notes, needsNotes], config: { modules: { notes: { enabled: false } } } })).rejects.toThrow(
+      /"reports" depends on "notes", which is disabled/,
+    );
+  });
+
+  it('runs jobs and counts them in /metrics', async () => {
+    let runs = 0;
+    const worker = defineModule({
+      name: 'worker',
+      jobs: {
+        tick: async () => {
+          runs++;
+        },
+      },
+    });
+    const t = await createTestApp({ target, modules: [worker], workers: true });
+    try {
+      await t.ctx.enqueue('worker.tick', {});
+      await expect.poll(() => runs, { timeout: 5000 }).toBe(1);
+      await expect.poll(async () => (await t.app.inject('/metrics')).body, { timeout: 5000 }).toContain('neptuno_jobs_completed_total{name="worker.tick"} 1');
+    } finally {
+      await t.close();
+    }
+  });
+});
