@@ -134,6 +134,13 @@ describe.each(targets)('service JWTs on %s', (target) => {
     }
   });
 
+  it('documents the token, JWKS, two-factor and social routes in the OpenAPI document', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, unknown> };
+    for (const path of ['/v1/auth/token', '/v1/auth/jwks', '/.well-known/jwks.json', '/v1/auth/two-factor/enable', '/v1/auth/two-factor/verify-totp', '/v1/auth/two-factor/verify-backup-code', '/v1/auth/two-factor/disable', '/v1/auth/sign-in/social', '/v1/auth/callback/{provider}']) {
+      expect(doc.paths, path).toHaveProperty([path]);
+    }
+  });
+
   it('rotates the signing key after rotationInterval and keeps the old public key published', async () => {
     const s = await signUpAndIn(t.app);
     const before = decodeProtectedHeader(await tokenFor({ cookie: s.cookie })).kid;

@@ -8,6 +8,7 @@ import { authMigrations, TABLES } from './schema.js';
 import type { AuthService } from './service.js';
 import { createSessionResolver } from './session.js';
 import { createAuthTokenService, createJwtResolver } from './jwt.js';
+import { pluginMessages } from './plugins/messages.js';
 import { pluginMigrations } from './plugins/migrations.js';
 import { pluginRoutes } from './plugins/routes.js';
 
@@ -30,7 +31,10 @@ export default defineModule({
   name: 'auth',
   config: AuthConfig,
   migrations: { ...authMigrations, ...pluginMigrations },
-  messages: authMessages,
+  messages: {
+    en: { ...authMessages.en, ...pluginMessages.en },
+    es: { ...authMessages.es, ...pluginMessages.es },
+  },
   prefix: BASE_PATH,
   services: (ctx) => ({
     auth: authRuntime(ctx).service,

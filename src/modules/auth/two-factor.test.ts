@@ -133,6 +133,8 @@ describe.each(targets)('two-factor on %s', (target) => {
     expect(wrong.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(wrong.json().code).toBe('invalid_code');
     expect(await whoami(jar)).toBeNull();
+    const wrongEs = await post('/two-factor/verify-totp', jar, { code: '000000' === u.totp.generate() ? '111111' : '000000' }, { 'accept-language': 'es' });
+    expect(wrongEs.json()).toMatchObject({ status: 401, code: 'invalid_code', title: 'Código no válido' });
 
     const right = await post('/two-factor/verify-totp', jar, { code: u.totp.generate() });
     expect(right.statusCode).toBe(200);
