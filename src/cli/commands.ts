@@ -1,4 +1,44 @@
 import type { Command } from 'commander';
+import { isConfigError } from '../core/config/errors.js';
+import { HttpProblem } from '../core/http/problem.js';
+import { buildApp } from './bootstrap.js';
 
-/** Commands contributed by modules (create-admin from identity) are registered here. */
-export function registerExtraCommands(_program: Command, _configOption: readonly [string, string]): void {}
+async function readStdinLine(): Promise<string> {
+  let data = '';
+  for await (const chunk of process.stdin) data += chunk;
+  return data.split(/\r?\n/)[0] ?? '';
+}
+
+/** Commands that need a module's service (identity) rather than the kernel alone. */
+export function registerExtraCommands(program: Command, configOption: readonly [string, string]): void {
+  program
+    .command('create-admin')
+    .description('create an administrator account (there is no default one)')
+    .option(...configOption)
+    .requiredOption('--email <email>', 'email address')
+    .option('--name <name>', 'display name', 'Admin')
+    .option('--password-stdin', 'read the password from standard input (else $NEPTUNO_ADMIN_PASSWORD)')
+    .action(async (o: { config?: string; email: string; name: string; passwordStdin?: boolean }) => {
+      const password = o.passwordStdin ? await readStdinLine() : process.env.NEPTUNO_ADMIN_PASSWORD;
+      if (!password) {
+        console.error('Give the password on standard input with --password-stdin, or in NEPTUNO_ADMIN_PASSWORD.');
+        process.exitCode = 1;
+        return;
+      }
+      const app = await buildApp(o.config, { workers: false });
+      try {
+        const auth = app.ctx.services.auth;
+        if (!auth) throw new Error('The auth module is not enabled (modules.auth.enabled).');
+        const { id } = await auth.createUser({ email: o.email, password, name: o.name, role: 'admin', emailVerified: true });
+        console.log(`Administrator ${o.email} created (id ${id}).`);
+      } catch (err) {
+        if (!(err instanceof HttpProblem) || isConfigError(err)) throw err;
+        // Policy failures (weak password, taken email) are the operator's to fix: say which.
+        const fields = err.opts.errors?.map((e) => `  ${e.pointer.replace('/body/', '')}: ${e.detail}`).join('\n');
+        console.error(`Could not create the administrator: ${err.opts.detail ?? err.code}${fields ? `\n${fields}` : ''}`);
+        process.exitCode = 1;
+      } finally {
+        await app.close();
+      }
+    });
+}

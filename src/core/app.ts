@@ -11,6 +11,7 @@ import { queueMetrics } from './drivers/queue/metrics.js';
 import { CronScheduler } from './drivers/cron/scheduler.js';
 import { SqlLockManager, lockMigrations } from './drivers/lock/sql.js';
 import { SqlQueue } from './drivers/queue/sql.js';
+import { mailMigrations } from './drivers/mail/migrations.js';
 import { createRedis, closeRedis } from './drivers/redis-connection.js';
 import { EventBus, type EventName } from './events.js';
 import { Access } from './http/access.js';
@@ -54,7 +55,7 @@ export interface NeptunoApp {
 /** Every migration the kernel and the given modules own (disabled modules too: enabling is a flip). */
 export function migrationSources(modules: AnyModule[]): MigrationSource[] {
   return [
-    { owner: 'core', migrations: { ...settingsMigrations, ...queueMigrations, ...lockMigrations } },
+    { owner: 'core', migrations: { ...settingsMigrations, ...queueMigrations, ...lockMigrations, ...mailMigrations } },
     ...modules.filter((m) => m.migrations).map((m) => ({ owner: m.name, migrations: m.migrations! })),
   ];
 }

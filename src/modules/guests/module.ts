@@ -35,7 +35,7 @@ export default defineModule({
   adminRoutes: guestAdminRoutes,
   crons: [
     {
-      name: 'guests.remove-idle',
+      name: 'remove-idle',
       schedule: '23 * * * *',
       run: async (ctx) => {
         const removed = await ctx.services.guests.removeIdle();

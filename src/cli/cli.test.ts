@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isolatedDatabase, targets, uniquePrefix, type IsolatedDatabase } from '../testing/targets.js';
+
+const BIN = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../bin/neptuno.mjs');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real `neptuno` command in `cwd` with only the given environment on top of PATH. */
+function neptuno(args: string[], cwd: string, env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH!, LOG_LEVEL: 'warn', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+/** Starts `neptuno start` and resolves with its address once it logs that it is ready. */
+function start(cwd: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, [BIN, 'start'], { cwd, env: { PATH: process.env.PATH!, ...env } });
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return new Promise((ok, fail) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const line = out.split('\n').find((l) => l.includes('"Neptuno ready"'));
+      if (line) ok({ child, url: JSON.parse(line).address, exited });
+    });
+    child.stderr!.on('data', (d) => (out += d));
+    void exited.then((code) => fail(new Error(`neptuno start exited with ${code}: ${out}`)));
+  });
+}
+
+describe('neptuno CLI', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'neptuno-cli-'));
+    writeFileSync(join(dir, 'neptuno.yaml'), 'server:\n  host: 127.0.0.1\n  port: 0\n');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('config check accepts a good file and explains a bad one with file, line and key', async () => {
+    const ok = await neptuno(['config', 'check'], dir);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('configuration OK');
+    writeFileSync(join(dir, 'bad.yaml'), 'server:\n  port: eighty\n  colour: blue\n');
+    const bad = await neptuno(['config', 'check', '--config', 'bad.yaml'], dir);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('bad.yaml:2:3 server.port: must be an integer');
+    expect(bad.stderr).toContain('bad.yaml:3:3 server.colour: unknown key');
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+    const env = await neptuno(['config', 'check'], dir, { PORT: 'abc' });
+    expect(env.code).toBe(1);
+    expect(env.stderr).toContain('env PORT');
+  });
+
+  it('refuses to start in production without a real secret', async () => {
+    const res = await neptuno(['start'], dir, { NODE_ENV: 'production' });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('openssl rand -base64 48');
+  });
+
+  it('migrates, reports status, writes the OpenAPI document and lists jobs', async () => {
+    const status = await neptuno(['migrate', 'status'], dir);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/pending\s+core\/settings_0001_settings/);
+    const up = await neptuno(['migrate', 'up'], dir);
+    expect(up.code).toBe(0);
+    expect(up.stdout).toContain('applied  core/settings_0001_settings');
+    const again = await neptuno(['migrate', 'up'], dir);
+    expect(again.stdout).toContain('up to date');
+    const out = join(dir, 'openapi.json');
+    expect((await neptuno(['openapi', '--out', out], dir)).code).toBe(0);
+    const doc = JSON.parse(readFileSync(out, 'utf8'));
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.paths['/health/ready']).toBeDefined();
+    const jobs = await neptuno(['jobs', 'list'], dir);
+    expect(jobs.code).toBe(0);
+    expect(jobs.stdout).toContain('dead: 0');
+    const retry = await neptuno(['jobs', 'retry', 'nope'], dir);
+    expect(retry.code).toBe(1);
+  });
+});
+
+describe.each(targets)('neptuno start on %s', (target) => {
+  let dir: string;
+  let db: IsolatedDatabase;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'neptuno-start-'));
+    db = await isolatedDatabase(target);
+  });
+  afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await db.cleanup();
+  });
+
+  it('serves a ready, documented API from environment alone and stops cleanly on SIGTERM', async () => {
+    // The same build: only DATABASE_URL and REDIS_URL differ between the two shapes.
+    const databaseUrl = db.schema ? `${db.url}?options=${encodeURIComponent(`-c search_path=${db.schema}`)}` : db.url;
+    const env: Record<string, string> = { HOST: '127.0.0.1', PORT: '0', DATABASE_URL: databaseUrl, NEPTUNO_DATA_DIR: join(dir, 'data') };
+    if (target.redisUrl) Object.assign(env, { REDIS_URL: target.redisUrl, NEPTUNO_REDIS__PREFIX: uniquePrefix() });
+    const server = await start(dir, env);
+    try {
+      const ready = await fetch(`${server.url}/health/ready`);
+      expect(ready.status).toBe(200);
+      const checks = (await ready.json()).checks;
+      expect(Object.keys(checks)).toEqual(expect.arrayContaining(target.redisUrl ? ['database', 'queue', 'redis'] : ['database', 'queue']));
+      expect((await fetch(`${server.url}/docs/`)).status).toBe(200);
+      if (target.name === 'sqlite') expect(readFileSync(join(dir, 'data', 'secret'), 'utf8').trim().length).toBeGreaterThanOrEqual(32);
+    } finally {
+      server.child.kill('SIGTERM');
+    }
+    expect(await server.exited).toBe(0);
+  });
+});
