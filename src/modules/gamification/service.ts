@@ -4,7 +4,7 @@ import type { ModuleContext } from '../../core/module.js';
 import { paginate } from '../../core/db/paginate.js';
 import { actorKey, type Player } from './actors.js';
 import type { GamificationConfig } from './config.js';
-import { Definitions } from './definitions.js';
+import { Definitions, type DefinitionSet } from './definitions.js';
 import { applyBatch, type AwardOutcome, type EventInput } from './engine.js';
 import { periodKey, rankOf, topPlayers, type Period } from './leaderboard.js';
 import { eraseActor, exportUser, mergeGuest } from './merge.js';
@@ -56,8 +56,9 @@ export class GamificationService {
    */
   async awardMany(actor: Player | Actor, events: EventInput[], opts: { fromClient?: boolean; pointer?: string } = {}): Promise<AwardOutcome> {
     const player = toPlayer(actor);
-    this.validate(events, opts.fromClient ?? false, opts.pointer ?? '/body/events');
+    // One snapshot for validation and the engine: an admin deleting a type meanwhile cannot make it a 500.
     const defs = this.defs;
+    this.validate(defs, events, opts.fromClient ?? false, opts.pointer ?? '/body/events');
     const now = this.now();
     const outcome = await this.ctx.tx((trx) => applyBatch(trx, defs, this.engineOptions(), player, events, now));
     await this.afterCommit(outcome);
@@ -79,13 +80,13 @@ export class GamificationService {
     return { dialect: this.ctx.dialect, periods: this.ctx.config.leaderboards.periods, streak: this.ctx.config.streak };
   }
 
-  private validate(events: EventInput[], fromClient: boolean, pointer: string): void {
+  private validate(defs: DefinitionSet, events: EventInput[], fromClient: boolean, pointer: string): void {
     if (events.length > MAX_BATCH) throw badRequest('batch_too_large', { params: { max: MAX_BATCH } });
     const errors: FieldError[] = [];
     let unknown = false;
     events.forEach((e, i) => {
       const at = pointer === '/body' ? '/body/type' : `${pointer}/${i}/type`;
-      const def = this.defs.eventTypes.get(e.type);
+      const def = defs.eventTypes.get(e.type);
       if (!def) {
         unknown = true;
         errors.push({ pointer: at, code: 'unknown_event_type', detail: `Unknown event type ${e.type}` });
