@@ -14,7 +14,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
+import { createRequire } from 'node:module';
+import { processCpuMs } from './lib.js';
+
+// autocannon ships no types; this is the little of its API used here.
+interface AutocannonResult {
+  '2xx': number;
+  non2xx: number;
+}
+const autocannon = createRequire(import.meta.url)('autocannon') as (opts: Record<string, unknown>) => Promise<AutocannonResult>;
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -61,7 +69,13 @@ async function serve(kind: string) {
   process.on('SIGTERM', () => void app.close().then(() => (rmSync(dir, { recursive: true, force: true }), process.exit(0))));
 }
 
-function start(kind: string): Promise<{ url: string; stop(): Promise<void> }> {
+interface Server {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+function start(kind: string): Promise<Server> {
   const child = spawn(process.execPath, [resolve(root, 'bin/run-ts.mjs'), fileURLToPath(import.meta.url), '--serve', kind], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -73,18 +87,20 @@ function start(kind: string): Promise<{ url: string; stop(): Promise<void> }> {
       if (!m) return;
       child.stdout!.off('data', onData);
       child.stdout!.resume(); // drain request logs
-      ok({ url: m[1], stop: () => new Promise((done) => (child.once('exit', () => done()), child.kill('SIGTERM'))) });
+      ok({ url: m[1], pid: child.pid!, stop: () => new Promise((done) => (child.once('exit', () => done()), child.kill('SIGTERM'))) });
     };
     child.stdout!.on('data', onData);
     child.once('exit', (code) => fail(new Error(`server ${kind} exited with ${code}`)));
   });
 }
 
-async function rps(opts: { url: string; method?: string; headers?: Record<string, string>; batch?: boolean }): Promise<number> {
+/** Requests/s (2xx) and the server's CPU time per request in µs (steadier on a shared machine). */
+async function rps(server: Server, opts: { url: string; method?: string; headers?: Record<string, string>; batch?: boolean }): Promise<[number, number]> {
   const durationSec = Number(values.duration);
+  const cpuBefore = processCpuMs(server.pid);
   const result = await autocannon({
     url: opts.url,
-    method: (opts.method ?? 'GET') as 'GET',
+    method: opts.method ?? 'GET',
     headers: { ...opts.headers, ...(opts.batch ? { 'content-type': 'application/json' } : {}) },
     connections: Number(values.connections),
     duration: durationSec,
@@ -92,7 +108,8 @@ async function rps(opts: { url: string; method?: string; headers?: Record<string
     requests: opts.batch ? [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: batchBody() }) }] : undefined,
   });
   if (result.non2xx) console.warn(`  ${opts.url}: ${result.non2xx} non-2xx answers`);
-  return result['2xx'] / durationSec;
+  const cpuUs = ((processCpuMs(server.pid) - cpuBefore) * 1000) / Math.max(1, result['2xx']);
+  return [result['2xx'] / durationSec, cpuUs];
 }
 
 async function rawInsertRate(): Promise<number> {
@@ -128,17 +145,20 @@ async function main() {
     const guest = await fetch(`${neptuno.url}/v1/public/guest`, { method: 'POST' });
     const cookie = guest.headers.get('set-cookie')!.split(';')[0];
     const headers = { cookie };
-    const cases: Record<string, () => Promise<number>> = {
-      ingest: async () => (await rps({ url: `${neptuno.url}/v1/gamification/events`, method: 'POST', headers, batch: true })) * BATCH,
-      echo: async () => (await rps({ url: `${bare.url}/echo`, method: 'POST', batch: true })) * BATCH,
-      me: () => rps({ url: `${neptuno.url}/v1/gamification/me`, headers }),
-      hello: () => rps({ url: `${bare.url}/hello` }),
+    // Rates in events/s for the batch cases (requests x 100); CPU in µs per event, or per request.
+    const perEvent = ([rate, cpu]: [number, number]): [number, number] => [rate * BATCH, cpu / BATCH];
+    const cases: Record<string, () => Promise<[number, number]>> = {
+      ingest: async () => perEvent(await rps(neptuno, { url: `${neptuno.url}/v1/gamification/events`, method: 'POST', headers, batch: true })),
+      echo: async () => perEvent(await rps(bare, { url: `${bare.url}/echo`, method: 'POST', batch: true })),
+      me: () => rps(neptuno, { url: `${neptuno.url}/v1/gamification/me`, headers }),
+      hello: () => rps(bare, { url: `${bare.url}/hello` }),
     };
-    const samples: Record<string, number[]> = { ingest: [], echo: [], me: [], hello: [] };
+    const samples: Record<string, Array<[number, number]>> = { ingest: [], echo: [], me: [], hello: [] };
     for (let r = 0; r < rounds; r++) for (const [name, run] of Object.entries(cases)) samples[name].push(await run());
-    const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
+    const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v.map((x) => x[0]))]));
+    const cpu = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v.map((x) => x[1]))]));
     const raw = await rawInsertRate();
-    const me = await (await fetch(`${neptuno.url}/v1/gamification/me`, { headers })).json();
+    const me = (await (await fetch(`${neptuno.url}/v1/gamification/me`, { headers })).json()) as { points: { total: number } };
     const fmt = (n: number) => Math.round(n).toLocaleString('en-US').padStart(11);
     console.log(`\nGamification (SQLite, loopback, median of ${rounds} rounds x ${values.duration}s, ${values.connections} connections)`);
     console.log(`  POST /v1/gamification/events (batches of ${BATCH})  ${fmt(m.ingest)} events/s`);
@@ -149,6 +169,8 @@ async function main() {
     console.log(`  GET /v1/gamification/me (guest cookie)          ${fmt(m.me)} req/s`);
     console.log(`  bare Fastify hello                              ${fmt(m.hello)} req/s`);
     console.log(`  /me / bare hello: ${((m.me / m.hello) * 100).toFixed(1)}% (target >= 50%)`);
+    console.log(`  server CPU: ingestion ${cpu.ingest.toFixed(1)} µs/event vs echo ${cpu.echo.toFixed(1)} µs/event (echo = ${((cpu.echo / cpu.ingest) * 100).toFixed(1)}% of ingestion's cost)`);
+    console.log(`  server CPU: /me ${cpu.me.toFixed(0)} µs/request vs hello ${cpu.hello.toFixed(0)} µs/request (hello = ${((cpu.hello / cpu.me) * 100).toFixed(1)}% of /me's cost)`);
     console.log(`  (the guest ended with ${me.points.total.toLocaleString('en-US')} points)`);
   } finally {
     await neptuno.stop();
