@@ -179,6 +179,15 @@ describe.each(targets)('social and OpenID Connect sign-in on %s', (target) => {
     expect(([] as string[]).concat(foreign.headers['set-cookie'] ?? []).some((c) => c.includes('session_token=') && !/max-age=0/i.test(c))).toBe(false);
   });
 
+  it('a callback with garbage or missing parameters redirects with an error and signs nobody in', async () => {
+    for (const query of ['', '?code=x', '?state=y', '?code=x&state=y', '?error=access_denied&state=z']) {
+      const res = await t.app.inject({ method: 'GET', url: `/v1/auth/callback/${PROVIDER}${query}` });
+      expect(res.statusCode, query).toBeGreaterThanOrEqual(300);
+      expect(res.statusCode, query).toBeLessThan(500);
+      expect(([] as string[]).concat(res.headers['set-cookie'] ?? []).some((c) => c.includes('session_token=') && !/max-age=0/i.test(c))).toBe(false);
+    }
+  });
+
   it('refuses an unknown provider with a 4xx problem', async () => {
     const res = await t.app.inject({ method: 'POST', url: '/v1/auth/sign-in/social', headers: { origin: TEST_ORIGIN }, payload: { provider: 'myspace' } });
     expect(res.statusCode).toBeGreaterThanOrEqual(400);

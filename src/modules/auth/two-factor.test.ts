@@ -187,6 +187,19 @@ describe.each(targets)('two-factor on %s', (target) => {
     expect(body.token).toEqual(expect.any(String));
   });
 
+  it('answers 4xx problems without a session or challenge, never 500', async () => {
+    const anon = new CookieJar();
+    const enable = await post('/two-factor/enable', anon, { password: TEST_PASSWORD });
+    expect(enable.statusCode).toBe(401);
+    const verify = await post('/two-factor/verify-totp', anon, { code: '123456' });
+    expect(verify.statusCode).toBe(401);
+    expect(verify.json().code).toBe('invalid_two_factor_cookie');
+    const forged = new CookieJar();
+    forged.store({ headers: { 'set-cookie': '__Secure-neptuno.two_factor=2fa-made-up.c2lnbmF0dXJl' } } as never);
+    expect((await post('/two-factor/verify-backup-code', forged, { code: 'abcde-fghij' })).statusCode).toBe(401);
+    expect((await post('/two-factor/enable', anon, { password: { not: 'a string' } })).statusCode).toBe(400);
+  });
+
   it('rejects malformed codes with 400 before better-auth sees them', async () => {
     const { jar } = await startSignIn((await enrolled()).email, '198.51.100.60');
     const res = await post('/two-factor/verify-totp', jar, { code: '12 34\n56' });
