@@ -134,6 +134,20 @@ describe.each(targets)('service JWTs on %s', (target) => {
     }
   });
 
+  it('signs with ES256 (P-256) when configured', async () => {
+    const es = await createTestApp({ target, modules: [auth, jwks], config: { modules: { auth: { jwt: { algorithm: 'ES256' } } } } });
+    try {
+      const s = await signUpAndIn(es.app);
+      const token = (await es.app.inject({ method: 'GET', url: '/v1/auth/token', headers: { cookie: s.cookie } })).json().token as string;
+      expect(decodeProtectedHeader(token).alg).toBe('ES256');
+      const keys = (await es.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json() as JSONWebKeySet;
+      expect(keys.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256' });
+      await expect(verifyServiceJwt(token, { audience: ISSUER, issuer: ISSUER, jwks: keys })).resolves.toMatchObject({ sub: s.userId });
+    } finally {
+      await es.close();
+    }
+  });
+
   it('documents the token, JWKS, two-factor and social routes in the OpenAPI document', async () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, unknown> };
     for (const path of ['/v1/auth/token', '/v1/auth/jwks', '/.well-known/jwks.json', '/v1/auth/two-factor/enable', '/v1/auth/two-factor/verify-totp', '/v1/auth/two-factor/verify-backup-code', '/v1/auth/two-factor/disable', '/v1/auth/sign-in/social', '/v1/auth/callback/{provider}']) {
