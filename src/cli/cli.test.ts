@@ -15,9 +15,10 @@ interface Run {
 }
 
 /** Runs the real `neptuno` command in `cwd` with only the given environment on top of PATH. */
-function neptuno(args: string[], cwd: string, env: Record<string, string> = {}): Promise<Run> {
+function neptuno(args: string[], cwd: string, env: Record<string, string> = {}, input = ''): Promise<Run> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH!, LOG_LEVEL: 'warn', ...env } });
+    child.stdin.end(input);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -42,7 +43,8 @@ function start(cwd: string, env: Record<string, string>): Promise<{ child: Child
   });
 }
 
-describe('neptuno CLI', () => {
+// Each case spawns the real command a few times (about a second each on a quiet machine).
+describe('neptuno CLI', { timeout: 120_000 }, () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'neptuno-cli-'));
@@ -91,9 +93,25 @@ describe('neptuno CLI', () => {
     const retry = await neptuno(['jobs', 'retry', 'nope'], dir);
     expect(retry.code).toBe(1);
   });
+
+  it('creates the first administrator, refusing weak passwords, duplicates and a missing password', async () => {
+    const args = ['create-admin', '--email', 'ana@example.com', '--name', 'Ana', '--password-stdin'];
+    const weak = await neptuno(args, dir, {}, 'password123\n');
+    expect(weak.code).toBe(1);
+    expect(weak.stderr).toContain('password');
+    const ok = await neptuno(args, dir, {}, 'Feria-de-Medellin-2026\n');
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('Administrator ana@example.com created');
+    const again = await neptuno(args, dir, {}, 'Feria-de-Medellin-2026\n');
+    expect(again.code).toBe(1);
+    const missing = await neptuno(['create-admin', '--email', 'bob@example.com'], dir);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('--password-stdin');
+  });
 });
 
-describe.each(targets)('neptuno start on %s', (target) => {
+describe.each(targets)('neptuno start on %s', { timeout: 120_000 }, (target) => {
   let dir: string;
   let db: IsolatedDatabase;
   beforeAll(async () => {
