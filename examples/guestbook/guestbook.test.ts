@@ -9,7 +9,7 @@ describe.each(targets)('guestbook example module on %s', (target) => {
   });
   afterAll(() => t?.close());
 
-  const post = (payload: unknown) => t.app.inject({ method: 'POST', url: '/v1/guestbook/entries', payload });
+  const post = (payload: Record<string, unknown>) => t.app.inject({ method: 'POST', url: '/v1/guestbook/entries', payload });
 
   it('publishes an entry through its moderation job', async () => {
     const res = await post({ name: 'Ana', message: '¡Hola desde la feria!' });

@@ -47,9 +47,9 @@ export async function guestbookRoutes(app: App, ctx: ModuleContext<{ maxMessageL
       const q = req.query as { limit?: number; cursor?: string };
       const page = await paginate(
         ctx.db.selectFrom('guestbook_entries').selectAll().where('status', '=', 'published'),
-        { limit: q.limit, cursor: q.cursor, orderBy: ['created_at', 'id'], key: (r: EntryRow) => [r.created_at, r.id] },
+        { limit: q.limit, cursor: q.cursor, orderBy: ['created_at', 'id'], key: (r) => [r.created_at, r.id] },
       );
-      return { data: page.data.map(view), nextCursor: page.nextCursor };
+      return { data: (page.data as EntryRow[]).map(view), nextCursor: page.nextCursor };
     },
   );
 

@@ -132,7 +132,7 @@ describe.each(targets)('neptuno start on %s', { timeout: 120_000 }, (target) => 
     try {
       const ready = await fetch(`${server.url}/health/ready`);
       expect(ready.status).toBe(200);
-      const checks = (await ready.json()).checks;
+      const checks = ((await ready.json()) as { checks: Record<string, string> }).checks;
       expect(Object.keys(checks)).toEqual(expect.arrayContaining(target.redisUrl ? ['database', 'queue', 'redis'] : ['database', 'queue']));
       expect((await fetch(`${server.url}/docs/`)).status).toBe(200);
       if (target.name === 'sqlite') expect(readFileSync(join(dir, 'data', 'secret'), 'utf8').trim().length).toBeGreaterThanOrEqual(32);
