@@ -218,6 +218,7 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
       await mount(m.routes, m.prefix ?? `/v1/${m.name}`);
       await mount(m.publicRoutes, `/v1/public/${m.name}`);
       await mount(m.adminRoutes, `/v1/admin/${m.name}`, true);
+      await mount(m.rootRoutes, '');
     }
 
     for (const m of modules) await m.start?.(moduleCtx.get(m.name)!);

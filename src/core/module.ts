@@ -97,6 +97,8 @@ export interface ModuleDefinition<S extends TObject = TObject> {
   publicRoutes?: RoutesFn<Static<S>>;
   /** Mounted under `/v1/admin/<name>`; every route requires the admin role. */
   adminRoutes?: RoutesFn<Static<S>>;
+  /** Mounted at the root, for paths fixed by standards (`/.well-known/…`). Use sparingly. */
+  rootRoutes?: RoutesFn<Static<S>>;
   /** Job handlers; enqueued as `<module>.<job>`. */
   jobs?: Record<string, (payload: any, ctx: ModuleContext<Static<S>>, job: JobContext) => Promise<void>>;
   crons?: CronDefinition<Static<S>>[];

@@ -4,9 +4,10 @@ import guests from './guests/module.js';
 import users from './users/module.js';
 import apiKeys from './api-keys/module.js';
 import coupons from './coupons/module.js';
+import gamification from './gamification/module.js';
 
 /**
  * Modules shipped with Neptuno. Each runs unless `modules.<name>.enabled: false` in neptuno.yaml.
  * Your own modules live outside src/ and are listed in `moduleFiles:` in neptuno.yaml.
  */
-export const builtinModules: AnyModule[] = [auth, guests, users, apiKeys, coupons];
+export const builtinModules: AnyModule[] = [auth, guests, users, apiKeys, coupons, gamification];

@@ -5,7 +5,6 @@ import { defineModule } from '../../core/module.js';
 import { targets } from '../../testing/targets.js';
 import { createTestApp, type TestApp } from '../../testing/app.js';
 import auth from './module.js';
-import jwks from './jwks-module.js';
 import { verifyServiceJwt } from './jwt.js';
 import { PLUGIN_TABLES } from './plugins/migrations.js';
 import { signUpAndIn } from './test-helpers.js';
@@ -23,7 +22,7 @@ describe.each(targets)('service JWTs on %s', (target) => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await createTestApp({ target, modules: [auth, jwks, probe] });
+    t = await createTestApp({ target, modules: [auth, probe] });
   });
   afterAll(async () => {
     vi.useRealTimers();
@@ -98,7 +97,7 @@ describe.each(targets)('service JWTs on %s', (target) => {
 
   it('verifyServiceJwt fetches the JWKS from a running app (createRemoteJWKSet)', async () => {
     const token = await tokenFor({ cookie: (await signUpAndIn(t.app)).cookie });
-    const replica = await createTestApp({ target, modules: [auth, jwks], replicaOf: t });
+    const replica = await createTestApp({ target, modules: [auth], replicaOf: t });
     try {
       await replica.app.listen({ port: 0, host: '127.0.0.1' });
       const { port } = replica.app.server.address() as AddressInfo;
@@ -135,7 +134,7 @@ describe.each(targets)('service JWTs on %s', (target) => {
   });
 
   it('signs with ES256 (P-256) when configured', async () => {
-    const es = await createTestApp({ target, modules: [auth, jwks], config: { modules: { auth: { jwt: { algorithm: 'ES256' } } } } });
+    const es = await createTestApp({ target, modules: [auth], config: { modules: { auth: { jwt: { algorithm: 'ES256' } } } } });
     try {
       const s = await signUpAndIn(es.app);
       const token = (await es.app.inject({ method: 'GET', url: '/v1/auth/token', headers: { cookie: s.cookie } })).json().token as string;

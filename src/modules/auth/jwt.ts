@@ -21,7 +21,7 @@ import { activeTenant } from './tenancy.js';
  * `{token}` with `iss`, `aud`, `iat`, `exp`, `sub` (user id), `role` and `tenant`. Keys are
  * better-auth's `jwt` plugin's: EdDSA (Ed25519) or ES256 pairs in `auth_jwks`, private halves
  * encrypted with the auth secret, a new one every `rotationInterval`, old public keys kept in
- * the JWKS for `gracePeriod`. The JWKS is served at `/.well-known/jwks.json` (jwks-module.ts)
+ * the JWKS for `gracePeriod`. The JWKS is served at `/.well-known/jwks.json` (the module's rootRoutes)
  * and `/v1/auth/jwks`.
  */
 

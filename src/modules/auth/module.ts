@@ -3,6 +3,7 @@ import { AuthConfig } from './config.js';
 import { BASE_PATH } from './better-auth.js';
 import { authMessages } from './messages.js';
 import { authRoutes } from './routes.js';
+import { notFound } from '../../core/http/problem.js';
 import { authRuntime, closeAuthRuntime } from './runtime.js';
 import { authMigrations, TABLES } from './schema.js';
 import type { AuthService } from './service.js';
@@ -43,6 +44,20 @@ export default defineModule({
   routes: async (app, ctx) => {
     await authRoutes(app, ctx, authRuntime(ctx));
     await pluginRoutes(app, ctx, authRuntime(ctx));
+  },
+  // JWT libraries look for keys at this fixed path (RFC 8615), outside the module's prefix.
+  rootRoutes: async (app, ctx) => {
+    app.get(
+      '/.well-known/jwks.json',
+      { schema: { tags: ['auth: tokens'], summary: 'JSON Web Key Set of the service JWTs (GET /v1/auth/token)' } },
+      async (_request, reply) => {
+        const tokens = ctx.services.authTokens;
+        if (!tokens) throw notFound('jwt_disabled');
+        // Rotation keeps the old key published for the grace period, so a minute of caching is safe.
+        reply.header('cache-control', 'public, max-age=60');
+        return tokens.jwks();
+      },
+    );
   },
   start: (ctx) => {
     ctx.access.addResolver(createSessionResolver(ctx, authRuntime(ctx)), -10);
