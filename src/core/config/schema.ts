@@ -78,6 +78,14 @@ export const AppConfigSchema = Type.Object(
           ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
           { default: 'info' },
         ),
+        /**
+         * One line per request: `all`, or `slow` (only requests slower than slowRequestMs; errors
+         * are logged either way). `auto`: all in development and test, slow in production, where
+         * the load balancer keeps access logs and a line per request would cost a third of the
+         * throughput.
+         */
+        requests: Type.Union([Type.Literal('auto'), Type.Literal('all'), Type.Literal('slow')], { default: 'auto' }),
+        slowRequestMs: Type.Integer({ minimum: 0, default: 1000 }),
       },
       { ...Closed, default: {} },
     ),

@@ -63,11 +63,16 @@ export async function createServer(config: AppConfig, logger: Logger, secret: st
     reply.header('x-request-id', request.id);
     done();
   });
+  const logAll = config.log.requests === 'all' || (config.log.requests === 'auto' && config.env !== 'production');
+  const slowMs = config.log.slowRequestMs;
   app.addHook('onResponse', (request, reply, done) => {
-    request.log.info(
-      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
-      'request',
-    );
+    const ms = reply.elapsedTime;
+    if (logAll || ms >= slowMs) {
+      request.log[ms >= slowMs ? 'warn' : 'info'](
+        { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(ms * 100) / 100 },
+        ms >= slowMs ? 'slow request' : 'request',
+      );
+    }
     done();
   });
 
