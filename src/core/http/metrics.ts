@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { App } from '../module.js';
 
 /** A registry per app (tests run several apps in one process), with process metrics. */
@@ -8,27 +8,71 @@ export function createMetricsRegistry(): Registry {
   return registry;
 }
 
+const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+interface Series {
+  labels: { method: string; route: string; status_code: number };
+  counts: Float64Array;
+  sum: number;
+  count: number;
+}
+
+/**
+ * The request-duration histogram, recorded on every request. prom-client's Histogram hashes
+ * the label object on every observation; this keeps one series per label combination found by
+ * a string key and hands prom-client's registry the same exposition data when scraped.
+ */
+export class RequestHistogram {
+  readonly name = 'http_request_duration_seconds';
+  readonly help = 'HTTP request duration by method, route template and status code';
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  private readonly series = new Map<string, Series>();
+
+  observe(method: string, route: string, status: number, seconds: number): void {
+    const key = `${method} ${status} ${route}`;
+    let s = this.series.get(key);
+    if (!s) {
+      s = { labels: { method, route, status_code: status }, counts: new Float64Array(BUCKETS.length), sum: 0, count: 0 };
+      this.series.set(key, s);
+    }
+    for (let i = 0; i < BUCKETS.length; i++) {
+      if (seconds <= BUCKETS[i]) {
+        s.counts[i]++;
+        break;
+      }
+    }
+    s.sum += seconds;
+    s.count++;
+  }
+
+  /** The shape prom-client's Registry formats (cumulative buckets, +Inf, sum, count). */
+  async get() {
+    const values: Array<{ labels: Record<string, string | number>; value: number; metricName: string }> = [];
+    for (const s of this.series.values()) {
+      let acc = 0;
+      BUCKETS.forEach((le, i) => {
+        acc += s.counts[i];
+        values.push({ labels: { le, ...s.labels }, value: acc, metricName: `${this.name}_bucket` });
+      });
+      values.push({ labels: { le: '+Inf', ...s.labels }, value: s.count, metricName: `${this.name}_bucket` });
+      values.push({ labels: s.labels, value: s.sum, metricName: `${this.name}_sum` });
+      values.push({ labels: s.labels, value: s.count, metricName: `${this.name}_count` });
+    }
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
+  }
+
+  reset(): void {
+    this.series.clear();
+  }
+}
+
 /** Request duration by route template (never the raw URL: bounded cardinality) and status. */
 export function installHttpMetrics(app: App, registry: Registry) {
-  const histogram = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'HTTP request duration by method, route template and status code',
-    labelNames: ['method', 'route', 'status_code'],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [registry],
-  });
-  // One child per label combination, found by a string key: prom-client would otherwise hash
-  // the label object on every observation.
-  const children = new Map<string, ReturnType<typeof histogram.labels>>();
+  const histogram = new RequestHistogram();
+  registry.registerMetric(histogram as unknown as Parameters<Registry['registerMetric']>[0]);
   app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    const key = `${request.method} ${reply.statusCode} ${route}`;
-    let child = children.get(key);
-    if (!child) {
-      child = histogram.labels({ method: request.method, route, status_code: reply.statusCode });
-      children.set(key, child);
-    }
-    child.observe(reply.elapsedTime / 1000);
+    histogram.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {

@@ -77,12 +77,15 @@ export async function createServer(config: AppConfig, logger: Logger, secret: st
   });
 
   const origins = config.server.cors.origins;
-  await app.register(cors, {
-    origin: origins.includes('*') ? true : origins.length ? origins : false,
-    credentials: config.server.cors.credentials,
-    exposedHeaders: ['x-request-id', 'retry-after', 'location'],
-    maxAge: 600,
-  });
+  // No origins configured: no cross-site browser access, and no CORS hook on every request.
+  if (origins.length) {
+    await app.register(cors, {
+      origin: origins.includes('*') ? true : origins,
+      credentials: config.server.cors.credentials,
+      exposedHeaders: ['x-request-id', 'retry-after', 'location'],
+      maxAge: 600,
+    });
+  }
   await app.register(cookie, { secret, hook: 'onRequest' });
   return app as unknown as App;
 }
