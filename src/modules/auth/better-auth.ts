@@ -3,7 +3,8 @@ import { betterAuth, type BetterAuthOptions } from 'better-auth';
 import type { ModuleContext } from '../../core/module.js';
 import type { Mailer } from '../../core/drivers/mail/contract.js';
 import type { AuthConfig } from './config.js';
-import { afterSessionCreated, afterUserCreated } from './hooks.js';
+import { afterUserCreated } from './hooks.js';
+import { noteSessionCreated } from './sign-in.js';
 import { existingAccountEmail, resetPasswordEmail, verificationEmail } from './emails.js';
 import { hashPassword, verifyPassword } from './password.js';
 import { authPlugins } from './plugins.js';
@@ -99,7 +100,8 @@ export function createBetterAuth(ctx: ModuleContext<AuthConfig>, deps: { mailer:
     },
     databaseHooks: {
       user: { create: { after: async (user) => afterUserCreated(ctx, user) } },
-      session: { create: { after: async (session, endpoint) => afterSessionCreated(ctx, session, endpoint) } },
+      // Only noted here; sign-in.ts decides at the end of the request whether it was a sign-in.
+      session: { create: { after: async (session, endpoint) => noteSessionCreated(session, endpoint) } },
     },
     plugins: authPlugins(ctx, cfg, deps.mailer),
   } satisfies BetterAuthOptions;

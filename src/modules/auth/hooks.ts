@@ -2,16 +2,18 @@ import type { ModuleContext, Services } from '../../core/module.js';
 import type { AuthConfig } from './config.js';
 
 /**
- * better-auth database hooks. better-auth runs `after` hooks once the surrounding transaction has
- * committed, so handlers of our domain events see the rows and may use ctx.db freely (on SQLite a
- * query inside the open transaction would wait for the one connection forever).
+ * What happens around better-auth's writes. `afterUserCreated` is a database hook, which
+ * better-auth runs once the surrounding transaction has committed, so handlers of our domain
+ * events see the rows and may use ctx.db freely (on SQLite a query inside the open transaction
+ * would wait for the one connection forever). `afterSignIn` runs from an endpoint after-hook
+ * (sign-in.ts), after the endpoint has finished.
  */
 
-/** The few members of better-auth's endpoint context these hooks use. */
+/** The few members of better-auth's endpoint context afterSignIn uses. */
 interface EndpointLike {
-  getHeader?: (key: string) => string | null;
+  headers?: Headers;
   request?: Request;
-  setCookie?: (key: string, value: string, options?: Record<string, unknown>) => string;
+  setCookie: (key: string, value: string, options?: Record<string, never> | object) => unknown;
 }
 
 export async function afterUserCreated(ctx: ModuleContext<AuthConfig>, user: { id: string; email: string }): Promise<void> {
@@ -24,34 +26,31 @@ export async function afterUserCreated(ctx: ModuleContext<AuthConfig>, user: { i
 }
 
 /**
- * Every new session (password, social, 2FA, verification link…): fire user.signed_in and, when
- * the caller played as a guest, merge that guest into the user and clear its cookie.
+ * A real sign-in finished (password without 2FA, second factor, social callback…; decided in
+ * sign-in.ts): fire user.signed_in and, when the caller played as a guest, merge that guest into
+ * the user and clear its cookie.
  */
-export async function afterSessionCreated(
-  ctx: ModuleContext<AuthConfig>,
-  session: { userId: string },
-  endpoint: unknown,
-): Promise<void> {
-  const ep = (endpoint ?? null) as EndpointLike | null;
+export async function afterSignIn(ctx: ModuleContext<AuthConfig>, user: { userId: string; email: string }, endpoint: EndpointLike): Promise<void> {
+  const { userId } = user;
   try {
-    await ctx.events.emit('user.signed_in', { userId: session.userId });
+    await ctx.events.emit('user.signed_in', { userId });
   } catch (err) {
-    ctx.log.error({ err, userId: session.userId }, 'user.signed_in handler failed');
+    ctx.log.error({ err, userId }, 'user.signed_in handler failed');
   }
   const guests = (ctx.services as Partial<Services>).guests;
-  if (!guests || !ep) return;
-  const cookieHeader = ep.request?.headers.get('cookie') ?? ep.getHeader?.('cookie') ?? undefined;
+  if (!guests) return;
+  const cookieHeader = endpoint.request?.headers.get('cookie') ?? endpoint.headers?.get('cookie') ?? undefined;
   const guestId = guests.guestIdFromCookieHeader(cookieHeader);
   if (!guestId) return;
   try {
-    await guests.merge(guestId, session.userId);
+    await guests.merge(guestId, userId);
   } catch (err) {
     // Signing in matters more than the merge; guests can replay a merge later.
-    ctx.log.error({ err, guestId, userId: session.userId }, 'guest merge failed');
+    ctx.log.error({ err, guestId, userId }, 'guest merge failed');
     return;
   }
   const name = guests.cookieName;
-  ep.setCookie?.(name, '', {
+  endpoint.setCookie(name, '', {
     path: '/',
     maxAge: 0,
     httpOnly: true,

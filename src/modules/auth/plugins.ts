@@ -5,6 +5,7 @@ import type { ModuleContext } from '../../core/module.js';
 import type { AuthConfig } from './config.js';
 import { jwtPlugin } from './jwt.js';
 import { oidcPlugin } from './social.js';
+import { signInPlugin } from './sign-in.js';
 import { organizationPlugin } from './tenancy.js';
 import { twoFactorPlugin } from './two-factor.js';
 
@@ -28,5 +29,7 @@ export function authPlugins(ctx: ModuleContext<AuthConfig>, config: AuthConfig, 
     plugins.push(organizationPlugin(ctx, mailer) as unknown as BetterAuthPlugin);
   }
   if (config.jwt.enabled) plugins.push(jwtPlugin(ctx) as unknown as BetterAuthPlugin);
+  // Last: its after-hook must see what the others (two-factor above all) left of the new session.
+  plugins.push(signInPlugin(ctx));
   return plugins;
 }
