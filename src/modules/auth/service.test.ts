@@ -7,6 +7,8 @@ import guests from '../guests/module.js';
 import auth from './module.js';
 import { createAdmin } from './admin.js';
 import { TABLES } from './schema.js';
+import { PLUGIN_TABLES } from './plugins/migrations.js';
+import * as OTPAuth from 'otpauth';
 import { CookieJar, signIn, signUp, signUpAndIn, startTestSmtp, TEST_ORIGIN, TEST_PASSWORD, uniqueEmail, type TestSmtp } from './test-helpers.js';
 
 /** Records the identity events, and shows the actor. */
@@ -106,6 +108,46 @@ describe.each(targets)('auth service, roles and identity events on %s', (target)
     expect((await signUp(t.app, { email: s.email })).statusCode).toBe(200);
     const again = await signIn(t.app, { email: s.email });
     expect(again.userId).not.toBe(s.userId);
+  });
+
+  it('anonymizeUser also turns 2FA off and drops its secret, challenges, memberships and invitations', async () => {
+    const s = await signUpAndIn(t.app, { name: 'Two Factor Person' });
+    const post = (url: string, payload: object, cookie = s.jar.header()) =>
+      t.app.inject({ method: 'POST', url: `/v1/auth${url}`, headers: { origin: TEST_ORIGIN, cookie }, payload });
+    const enable = await post('/two-factor/enable', { password: TEST_PASSWORD });
+    const totp = OTPAuth.URI.parse(enable.json().totpURI) as OTPAuth.TOTP;
+    expect((await post('/two-factor/verify-totp', { code: totp.generate() })).statusCode).toBe(200);
+    // A pending sign-in challenge (a verification row holding the user id).
+    const challenge = await post('/sign-in/email', { email: s.email, password: TEST_PASSWORD }, '');
+    expect(challenge.json()).toMatchObject({ twoFactorRedirect: true });
+    // A membership and an invitation addressed to them (tenants may be off today, the tables exist).
+    const now = t.ctx.dialect === 'postgres' ? new Date() : new Date().toISOString();
+    const later = t.ctx.dialect === 'postgres' ? new Date(Date.now() + 3_600_000) : new Date(Date.now() + 3_600_000).toISOString();
+    const orgId = `org-${s.userId}`;
+    await t.ctx.db.insertInto(PLUGIN_TABLES.organizations).values({ id: orgId, name: 'Org', slug: orgId.toLowerCase(), created_at: now }).execute();
+    await t.ctx.db.insertInto(PLUGIN_TABLES.members).values({ id: `m-${s.userId}`, organization_id: orgId, user_id: s.userId, role: 'owner', created_at: now }).execute();
+    await t.ctx.db
+      .insertInto(PLUGIN_TABLES.invitations)
+      .values({ id: `i-${s.userId}`, organization_id: orgId, email: s.email, role: 'member', status: 'pending', expires_at: later, created_at: now, inviter_id: s.userId })
+      .execute();
+
+    await t.ctx.services.auth.anonymizeUser(s.userId);
+
+    const user = await t.ctx.db.selectFrom(TABLES.users).selectAll().where('id', '=', s.userId).executeTakeFirstOrThrow();
+    expect(Boolean(user.two_factor_enabled)).toBe(false);
+    expect(Boolean(user.email_verified)).toBe(false);
+    expect(user).toMatchObject({ name: 'Deleted user', image: null, email: `deleted-${s.userId.toLowerCase()}@deleted.invalid` });
+    const left = async (table: string, column: string, value: string) =>
+      (await t.ctx.db.selectFrom(table as never).select('id' as never).where(column as never, '=', value as never).execute()).length;
+    expect(await left(PLUGIN_TABLES.twoFactors, 'user_id', s.userId)).toBe(0);
+    expect(await left(PLUGIN_TABLES.members, 'user_id', s.userId)).toBe(0);
+    expect(await left(PLUGIN_TABLES.invitations, 'email', s.email)).toBe(0);
+    expect(await left(TABLES.verifications, 'value', s.userId)).toBe(0);
+    expect(await left(TABLES.sessions, 'user_id', s.userId)).toBe(0);
+    // Nothing personal is left in the privacy export either.
+    const exported = JSON.stringify(await t.ctx.privacy.exportUser(s.userId));
+    expect(exported).not.toContain(s.email);
+    expect(exported).not.toContain('Two Factor Person');
   });
 
   it('fires user.registered once per account and user.signed_in per session', async () => {

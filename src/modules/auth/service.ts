@@ -6,6 +6,7 @@ import type { AuthConfig } from './config.js';
 import { afterUserCreated } from './hooks.js';
 import { hashPassword } from './password.js';
 import { TABLES, userOwnedTables } from './schema.js';
+import { PLUGIN_TABLES } from './plugins/migrations.js';
 import { assertPasswordPolicy, isValidEmail, isValidName } from './validation.js';
 
 export interface AuthUser {
@@ -76,24 +77,34 @@ export class AuthService {
     if (!res.numUpdatedRows) throw notFound('user_not_found');
   }
 
-  /** Replaces email/name/image with anonymous values and deletes sessions, accounts and 2FA; keeps the id. */
+  /**
+   * Replaces everything that identifies the person with anonymous values and deletes sessions
+   * (IP addresses, user agents), linked accounts, the 2FA secret and backup codes, memberships,
+   * invitations sent to their address and pending tokens; keeps the id so other modules' rows
+   * still join. The 2FA flag goes too: an anonymous account has no second factor to ask for.
+   */
   async anonymizeUser(id: string): Promise<void> {
+    const bool = (v: boolean) => (this.ctx.dialect === 'postgres' ? v : Number(v));
     await this.ctx.tx(async (trx) => {
-      const res = await trx
+      const current = await trx.selectFrom(TABLES.users).select('email').where('id', '=', id).executeTakeFirst();
+      if (!current) throw notFound('user_not_found');
+      await trx
         .updateTable(TABLES.users)
         .set({
           // Unique and undeliverable (RFC 2606 .invalid), so the address can be registered again.
           email: `deleted-${id.toLowerCase()}@deleted.invalid`,
           name: 'Deleted user',
           image: null,
-          email_verified: this.ctx.dialect === 'postgres' ? false : 0,
+          email_verified: bool(false),
+          two_factor_enabled: bool(false),
           updated_at: this.now(),
         })
         .where('id', '=', id)
-        .executeTakeFirst();
-      if (!res.numUpdatedRows) throw notFound('user_not_found');
+        .execute();
       for (const table of userOwnedTables) await trx.deleteFrom(table).where('user_id', '=', id).execute();
-      // Pending password-reset tokens hold the user id as their value.
+      // Invitations addressed to them name them by email.
+      await trx.deleteFrom(PLUGIN_TABLES.invitations).where('email', '=', current.email).execute();
+      // Pending password-reset, 2FA-challenge and trusted-device tokens hold the user id as their value.
       await trx.deleteFrom(TABLES.verifications).where('value', '=', id).execute();
     });
   }
