@@ -5,7 +5,8 @@ import { authMessages } from './messages.js';
 import { authRoutes } from './routes.js';
 import { notFound } from '../../core/http/problem.js';
 import { authRuntime, closeAuthRuntime } from './runtime.js';
-import { authMigrations, TABLES } from './schema.js';
+import { authMigrations } from './schema.js';
+import { exportAuthData } from './privacy.js';
 import type { AuthService } from './service.js';
 import { createSessionResolver } from './session.js';
 import { createAuthTokenService, createJwtResolver } from './jwt.js';
@@ -65,19 +66,5 @@ export default defineModule({
     if (ctx.services.authTokens) ctx.access.addResolver(createJwtResolver(ctx.services.authTokens), -11);
   },
   stop: (ctx) => closeAuthRuntime(ctx),
-  exportUser: async (userId, ctx) => {
-    const user = await ctx.services.auth.getUser(userId);
-    const sessions = await ctx.db
-      .selectFrom(TABLES.sessions)
-      .select(['created_at', 'expires_at', 'ip_address', 'user_agent'])
-      .where('user_id', '=', userId)
-      .execute();
-    const accounts = await ctx.db.selectFrom(TABLES.accounts).select(['provider_id', 'created_at']).where('user_id', '=', userId).execute();
-    const iso = (v: unknown) => new Date(v instanceof Date ? v : String(v)).toISOString();
-    return {
-      user,
-      sessions: sessions.map((s) => ({ createdAt: iso(s.created_at), expiresAt: iso(s.expires_at), ipAddress: s.ip_address, userAgent: s.user_agent })),
-      accounts: accounts.map((a) => ({ provider: a.provider_id, createdAt: iso(a.created_at) })),
-    };
-  },
+  exportUser: (userId, ctx) => exportAuthData(ctx, userId),
 });

@@ -191,5 +191,37 @@ describe.each(targets)('auth service, roles and identity events on %s', (target)
     expect(data.auth.user.email).toBe(s.email);
     expect(data.auth.sessions).toHaveLength(1);
     expect(data.auth.accounts).toEqual([expect.objectContaining({ provider: 'credential' })]);
+    expect(data.auth).toMatchObject({ twoFactor: { enabled: false }, memberships: [] });
+  });
+
+  it('the export says whether 2FA is on (never the secret or codes) and lists organization memberships', async () => {
+    const s = await signUpAndIn(t.app);
+    const post = (url: string, payload: object) =>
+      t.app.inject({ method: 'POST', url: `/v1/auth${url}`, headers: { origin: TEST_ORIGIN, cookie: s.jar.header() }, payload });
+    const enable = await post('/two-factor/enable', { password: TEST_PASSWORD });
+    const { totpURI, backupCodes } = enable.json() as { totpURI: string; backupCodes: string[] };
+    const totp = OTPAuth.URI.parse(totpURI) as OTPAuth.TOTP;
+    const confirm = await post('/two-factor/verify-totp', { code: totp.generate() });
+    expect(confirm.statusCode).toBe(200);
+    const now = t.ctx.dialect === 'postgres' ? new Date() : new Date().toISOString();
+    for (const [n, role] of [[1, 'owner'], [2, 'member']] as const) {
+      const orgId = `org${n}-${s.userId}`;
+      await t.ctx.db.insertInto(PLUGIN_TABLES.organizations).values({ id: orgId, name: `Org ${n}`, slug: orgId.toLowerCase(), created_at: now }).execute();
+      await t.ctx.db.insertInto(PLUGIN_TABLES.members).values({ id: `m${n}-${s.userId}`, organization_id: orgId, user_id: s.userId, role, created_at: now }).execute();
+    }
+
+    const data = (await t.ctx.privacy.exportUser(s.userId)) as { auth: Record<string, unknown> };
+    expect(data.auth.twoFactor).toEqual({ enabled: true });
+    expect(data.auth.memberships).toEqual(
+      expect.arrayContaining([
+        { tenantId: `org1-${s.userId}`, organization: 'Org 1', role: 'owner', joinedAt: expect.any(String) },
+        { tenantId: `org2-${s.userId}`, organization: 'Org 2', role: 'member', joinedAt: expect.any(String) },
+      ]),
+    );
+    expect(data.auth.memberships).toHaveLength(2);
+    const json = JSON.stringify(data);
+    const secretRow = await t.ctx.db.selectFrom(PLUGIN_TABLES.twoFactors).selectAll().where('user_id', '=', s.userId).executeTakeFirstOrThrow();
+    for (const hidden of [totp.secret.base32, secretRow.secret, secretRow.backup_codes, ...backupCodes]) expect(json).not.toContain(hidden);
+    expect(json).not.toMatch(/argon2|secret|backup/i);
   });
 });
