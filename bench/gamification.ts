@@ -31,6 +31,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     duration: { type: 'string', default: '5' },
     connections: { type: 'string', default: '10' },
+    // Comma-separated subset of cases (ingest,echo,me,hello), e.g. to profile one of them.
+    cases: { type: 'string', default: 'ingest,echo,me,hello' },
   },
 });
 
@@ -76,7 +78,9 @@ interface Server {
 }
 
 function start(kind: string): Promise<Server> {
-  const child = spawn(process.execPath, [resolve(root, 'bin/run-ts.mjs'), fileURLToPath(import.meta.url), '--serve', kind], {
+  // BENCH_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) go to the server processes, as in bench/lib.ts.
+  const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...flags, resolve(root, 'bin/run-ts.mjs'), fileURLToPath(import.meta.url), '--serve', kind], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((ok, fail) => {
@@ -153,10 +157,16 @@ async function main() {
       me: () => rps(neptuno, { url: `${neptuno.url}/v1/gamification/me`, headers }),
       hello: () => rps(bare, { url: `${bare.url}/hello` }),
     };
-    const samples: Record<string, Array<[number, number]>> = { ingest: [], echo: [], me: [], hello: [] };
-    for (let r = 0; r < rounds; r++) for (const [name, run] of Object.entries(cases)) samples[name].push(await run());
-    const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v.map((x) => x[0]))]));
-    const cpu = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v.map((x) => x[1]))]));
+    const chosen = values.cases!.split(',').filter((c) => c in cases);
+    const samples: Record<string, Array<[number, number]>> = Object.fromEntries(chosen.map((c) => [c, []]));
+    for (let r = 0; r < rounds; r++) for (const name of chosen) samples[name].push(await cases[name]());
+    // Cases left out print as NaN.
+    const m: Record<string, number> = { ingest: NaN, echo: NaN, me: NaN, hello: NaN };
+    const cpu: Record<string, number> = { ...m };
+    for (const [k, v] of Object.entries(samples)) {
+      m[k] = median(v.map((x) => x[0]));
+      cpu[k] = median(v.map((x) => x[1]));
+    }
     const raw = await rawInsertRate();
     const me = (await (await fetch(`${neptuno.url}/v1/gamification/me`, { headers })).json()) as { points: { total: number } };
     const fmt = (n: number) => Math.round(n).toLocaleString('en-US').padStart(11);

@@ -13,6 +13,12 @@ export const GuestsConfigSchema = Type.Object(
     createPerIpPerHour: Type.Integer({ minimum: 0, default: 300 }),
     /** Activity (last IP, request count, last activity) is written at most this often per process. */
     activityFlushSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 10 }),
+    /**
+     * How long a replica trusts a verified guest cookie without reading the guest row again.
+     * Merges and deletions reach every replica at once through pub/sub; this only bounds a lost
+     * message. 0 reads the row on every request.
+     */
+    resolverCacheSeconds: Type.Integer({ minimum: 0, maximum: 300, default: 10 }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -44,16 +44,26 @@ export class GuestCookie {
 
   /** Reads this cookie from a raw Cookie header without needing @fastify/cookie. */
   fromHeader(header: string | undefined): string | null {
-    if (!header) return null;
+    for (const value of this.rawValues(header)) {
+      const id = this.verify(value);
+      if (id) return id;
+    }
+    return null;
+  }
+
+  /** The (unverified) values of this cookie in a Cookie header, in order. */
+  rawValues(header: string | undefined): string[] {
+    const out: string[] = [];
+    // Cheap exit for the common header without a guest cookie.
+    if (!header || !header.includes(this.name)) return out;
     for (const part of header.split(';')) {
       const eq = part.indexOf('=');
       if (eq < 0 || part.slice(0, eq).trim() !== this.name) continue;
       let value = part.slice(eq + 1).trim();
       if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-      const id = this.verify(value);
-      if (id) return id;
+      out.push(value);
     }
-    return null;
+    return out;
   }
 
   serialize(guestId: string): string {

@@ -43,13 +43,15 @@ export default defineModule({
       },
     },
   ],
-  start: (ctx) => {
+  start: async (ctx) => {
     const guests = ctx.services.guests;
+    await guests.live.start(ctx.pubsub);
     ctx.access.addResolver((request) => guests.resolveActor(request), 10);
     guests.activity.start(ctx.config.activityFlushSeconds * 1000);
   },
   stop: async (ctx) => {
     await ctx.services.guests.activity.stop();
+    await ctx.services.guests.live.stop();
   },
   exportUser: async (userId, ctx) => {
     // Guest identities that became this user: when and under which names they played.

@@ -6,6 +6,7 @@ import type { Actor } from '../../core/http/access.js';
 import { badRequest, tooManyRequests } from '../../core/http/problem.js';
 import { ActivityBuffer } from './activity.js';
 import { GuestCookie } from './cookie.js';
+import { LiveGuestCache } from './live-cache.js';
 import { generateDisplayName, validateDisplayName } from './names.js';
 import { toIso, type GuestRow } from './schema.js';
 import type { GuestsConfig } from './config.js';
@@ -38,6 +39,8 @@ export const guestActor = (id: string): Actor => ({ type: 'guest', id, role: nul
 export class GuestService {
   readonly cookie: GuestCookie;
   readonly activity: ActivityBuffer;
+  /** Verified cookies of live guests, remembered briefly (see LiveGuestCache). */
+  readonly live: LiveGuestCache;
   /** Guests created by ensureGuest during a request, so two calls in one request create one guest. */
   private readonly ensured = new WeakMap<FastifyRequest, Guest>();
 
@@ -47,6 +50,7 @@ export class GuestService {
       maxAgeDays: ctx.config.cookieMaxAgeDays,
     });
     this.activity = new ActivityBuffer(ctx.database, ctx.log);
+    this.live = new LiveGuestCache((id) => this.cookie.sign(id), { ttlMs: ctx.config.resolverCacheSeconds * 1000 });
   }
 
   get cookieName(): string {
@@ -117,21 +121,43 @@ export class GuestService {
     return guest && guest.mergedIntoUserId === null ? guest : null;
   }
 
-  /** Actor resolver (order 10): a valid cookie of a live guest. Records activity in the buffer. */
+  /**
+   * Actor resolver (order 10): a valid cookie of a live guest. Records activity in the buffer.
+   * A cookie seen recently is answered from memory (no HMAC, no read); merges and deletions
+   * drop it on every replica (see LiveGuestCache), so they still take effect at once.
+   */
   async resolveActor(request: FastifyRequest): Promise<Actor | null> {
-    const id = this.guestIdFromCookieHeader(request.headers.cookie);
-    if (!id) return null;
-    // A primary-key read per resolved request keeps merges and deletions effective at once on
-    // every replica; the writes are what we avoid (see ActivityBuffer).
-    const row = await this.ctx.db
-      .selectFrom('guests')
-      .select('id')
-      .where('id', '=', id)
-      .where('merged_into_user_id', 'is', null)
-      .executeTakeFirst();
-    if (!row) return null;
-    this.activity.record(id, request.ip ?? null);
-    return guestActor(id);
+    for (const value of this.cookie.rawValues(request.headers.cookie)) {
+      const known = this.live.get(value);
+      if (known !== undefined) {
+        this.activity.record(known, request.ip ?? null);
+        return guestActor(known);
+      }
+      const id = this.cookie.verify(value);
+      if (!id) continue;
+      const stamp = this.live.stamp;
+      const row = await this.ctx.db
+        .selectFrom('guests')
+        .select('id')
+        .where('id', '=', id)
+        .where('merged_into_user_id', 'is', null)
+        .executeTakeFirst();
+      if (!row) return null;
+      this.live.remember(value, id, stamp);
+      this.activity.record(id, request.ip ?? null);
+      return guestActor(id);
+    }
+    return null;
+  }
+
+  /** Makes these guests' cookies stop resolving on every replica (after a merge or deletion). */
+  private async forgetLive(guestIds: string[]): Promise<void> {
+    try {
+      await this.live.forget(this.ctx.pubsub, guestIds);
+    } catch (err) {
+      // Forgotten here already; other replicas fall back to the cache's short TTL.
+      this.ctx.log.error({ err }, 'could not publish guest invalidation');
+    }
   }
 
   /**
@@ -166,6 +192,7 @@ export class GuestService {
       .where('merged_into_user_id', 'is', null)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) return false;
+    await this.forgetLive([guestId]);
     await this.emitMerged(guestId, userId);
     return true;
   }
@@ -215,6 +242,7 @@ export class GuestService {
         .execute();
       if (rows.length === 0) break;
       removed += rows.length;
+      await this.forgetLive(rows.map((r) => r.id as string));
       try {
         await this.ctx.events.emit('guest.expired', { guestIds: rows.map((r) => r.id as string) });
       } catch (err) {
