@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { targets } from '../../testing/targets.js';
 import { createTestApp, type TestApp } from '../../testing/app.js';
 import auth from './module.js';
-import { signUp, startTestSmtp, TEST_ORIGIN, TEST_PASSWORD, uniqueEmail, type TestSmtp } from './test-helpers.js';
+import * as OTPAuth from 'otpauth';
+import { CookieJar, startTestSmtp, TEST_ORIGIN, TEST_PASSWORD, uniqueEmail, type TestSmtp } from './test-helpers.js';
 
 const limits = {
   enabled: true,
@@ -81,6 +82,33 @@ describe.each(targets)('auth rate limits on %s', (target) => {
     const email = await account();
     expect((await signInFrom(t.app, nextIp(), email)).statusCode).toBe(401);
     expect((await signInFrom(t.app, nextIp(), email, TEST_PASSWORD)).statusCode).toBe(200);
+    expect((await signInFrom(t.app, nextIp(), email)).statusCode).toBe(401);
+    expect((await signInFrom(t.app, nextIp(), email)).statusCode).toBe(401);
+    expect((await signInFrom(t.app, nextIp(), email)).statusCode).toBe(429);
+  });
+
+  it('with 2FA, a right password alone does not clear the budget; the accepted second factor does', async () => {
+    const email = await account();
+    // Enrol: a normal sign-in (which clears the budget it used), then TOTP.
+    const jar = new CookieJar();
+    const first = await signInFrom(t.app, nextIp(), email, TEST_PASSWORD);
+    expect(first.statusCode).toBe(200);
+    jar.store(first);
+    const post = (url: string, payload: object, j: CookieJar) =>
+      t.app.inject({ method: 'POST', url: `/v1/auth${url}`, headers: { origin: TEST_ORIGIN, cookie: j.header(), 'x-forwarded-for': nextIp() }, payload });
+    const enable = await post('/two-factor/enable', { password: TEST_PASSWORD }, jar);
+    const totp = OTPAuth.URI.parse(enable.json().totpURI) as OTPAuth.TOTP;
+    expect((await post('/two-factor/verify-totp', { code: totp.generate() }, jar)).statusCode).toBe(200);
+
+    expect((await signInFrom(t.app, nextIp(), email)).statusCode).toBe(401);
+    const challenge = await signInFrom(t.app, nextIp(), email, TEST_PASSWORD);
+    expect(challenge.json()).toMatchObject({ twoFactorRedirect: true });
+    // The password was right but the sign-in is not complete: the budget (2) is spent.
+    expect((await signInFrom(t.app, nextIp(), email, TEST_PASSWORD)).statusCode).toBe(429);
+
+    const pending = new CookieJar().store(challenge);
+    expect((await post('/two-factor/verify-totp', { code: totp.generate() }, pending)).statusCode).toBe(200);
+    // Signed in now: the budget is back.
     expect((await signInFrom(t.app, nextIp(), email)).statusCode).toBe(401);
     expect((await signInFrom(t.app, nextIp(), email)).statusCode).toBe(401);
     expect((await signInFrom(t.app, nextIp(), email)).statusCode).toBe(429);

@@ -33,7 +33,7 @@ export const ipKey = (group: RateLimitGroup, ip: string) => `auth:${group}:ip:${
 
 /**
  * Counts one attempt against the endpoint's IP and account budgets; throws 429 with Retry-After
- * when either is spent. Returns the account key so a successful sign-in can clear it.
+ * when either is spent. A completed sign-in clears the account's signIn budget (hooks.ts).
  */
 export async function enforceRateLimit(
   ctx: ModuleContext<AuthConfig>,

@@ -28,11 +28,10 @@ export async function authRoutes(app: App, ctx: ModuleContext<AuthConfig>, runti
 
   const forward = async (request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?')[0].slice(BASE_PATH.length);
-    const limits = await enforceRateLimit(ctx, path, request);
+    // A completed sign-in clears the account's sign-in budget (hooks.ts afterSignIn), not a
+    // correct password alone: with 2FA on, the second factor is still to be proven.
+    await enforceRateLimit(ctx, path, request);
     const response = await runtime.auth.handler(toWebRequest(request, origin));
-    // A correct password clears the account's failure budget, so its owner is not locked out
-    // by their own earlier typos once they get in.
-    if (limits.group === 'signIn' && limits.accountKey && response.status === 200) await ctx.rateLimiter.reset(limits.accountKey);
     return sendWebResponse(response, reply, ctx.i18n);
   };
 
