@@ -52,3 +52,13 @@ export async function buildApp(configFile: string | undefined, opts: { migrate?:
     workers: opts.workers,
   });
 }
+
+/** Runs fn with an app that serves nothing and runs no jobs (for one-shot commands), then closes it. */
+export async function withApp<T>(configFile: string | undefined, fn: (app: NeptunoApp) => Promise<T>): Promise<T> {
+  const app = await buildApp(configFile, { workers: false });
+  try {
+    return await fn(app);
+  } finally {
+    await app.close();
+  }
+}

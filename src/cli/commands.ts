@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { isConfigError } from '../core/config/errors.js';
 import { HttpProblem } from '../core/http/problem.js';
-import { buildApp } from './bootstrap.js';
+import { withApp } from './bootstrap.js';
 
 async function readStdinLine(): Promise<string> {
   let data = '';
@@ -25,20 +24,19 @@ export function registerExtraCommands(program: Command, configOption: readonly [
         process.exitCode = 1;
         return;
       }
-      const app = await buildApp(o.config, { workers: false });
-      try {
+      await withApp(o.config, async (app) => {
         const auth = app.ctx.services.auth;
         if (!auth) throw new Error('The auth module is not enabled (modules.auth.enabled).');
-        const { id } = await auth.createUser({ email: o.email, password, name: o.name, role: 'admin', emailVerified: true });
-        console.log(`Administrator ${o.email} created (id ${id}).`);
-      } catch (err) {
-        if (!(err instanceof HttpProblem) || isConfigError(err)) throw err;
-        // Policy failures (weak password, taken email) are the operator's to fix: say which.
-        const fields = err.opts.errors?.map((e) => `  ${e.pointer.replace('/body/', '')}: ${e.detail}`).join('\n');
-        console.error(`Could not create the administrator: ${err.opts.detail ?? err.code}${fields ? `\n${fields}` : ''}`);
-        process.exitCode = 1;
-      } finally {
-        await app.close();
-      }
+        try {
+          const { id } = await auth.createUser({ email: o.email, password, name: o.name, role: 'admin', emailVerified: true });
+          console.log(`Administrator ${o.email} created (id ${id}).`);
+        } catch (err) {
+          if (!(err instanceof HttpProblem)) throw err;
+          // Policy failures (weak password, taken email) are the operator's to fix: say which.
+          const fields = err.opts.errors?.map((e) => `  ${e.pointer.replace('/body/', '')}: ${e.detail}`).join('\n');
+          console.error(`Could not create the administrator: ${err.opts.detail ?? err.code}${fields ? `\n${fields}` : ''}`);
+          process.exitCode = 1;
+        }
+      });
     });
 }

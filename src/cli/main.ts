@@ -1,13 +1,25 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
+import type { Migrator } from 'kysely';
 import { isConfigError } from '../core/config/errors.js';
 import { ModuleGraphError } from '../core/modules.js';
 import { createMigrator, migrateUp } from '../core/db/migrate.js';
 import { createDatabase } from '../core/db/database.js';
 import { migrationSources } from '../core/app.js';
-import { availableModules, bootstrap, buildApp } from './bootstrap.js';
+import { availableModules, bootstrap, buildApp, withApp } from './bootstrap.js';
 import { checkConfigFile } from '../core/config/check.js';
 import { registerExtraCommands } from './commands.js';
+
+/** The migrator of the configured database and every installed module, closed afterwards. */
+async function withMigrator(configFile: string | undefined, fn: (migrator: Migrator) => Promise<void>): Promise<void> {
+  const { loaded, modules } = await bootstrap(configFile);
+  const database = createDatabase({ url: loaded.config.database.url });
+  try {
+    await fn(await createMigrator(database, migrationSources(modules)));
+  } finally {
+    await database.destroy();
+  }
+}
 
 const program = new Command('neptuno').description('Neptuno backend: API server and operations');
 const configOption = ['-c, --config <file>', 'configuration file (default: $NEPTUNO_CONFIG or ./neptuno.yaml)'] as const;
@@ -38,33 +50,25 @@ migrate
   .command('up', { isDefault: true })
   .description('run pending migrations')
   .option(...configOption)
-  .action(async (o: { config?: string }) => {
-    const { loaded, modules } = await bootstrap(o.config);
-    const database = createDatabase({ url: loaded.config.database.url });
-    try {
-      const results = await migrateUp(await createMigrator(database, migrationSources(modules)));
+  .action((o: { config?: string }) =>
+    withMigrator(o.config, async (migrator) => {
+      const results = await migrateUp(migrator);
       if (!results?.length) console.log('Nothing to migrate: the database is up to date.');
       for (const r of results ?? []) console.log(`${r.status === 'Success' ? 'applied' : r.status}  ${r.migrationName}`);
-    } finally {
-      await database.destroy();
-    }
-  });
+    }),
+  );
 migrate
   .command('status')
   .description('list migrations and whether each has run')
   .option(...configOption)
-  .action(async (o: { config?: string }) => {
-    const { loaded, modules } = await bootstrap(o.config);
-    const database = createDatabase({ url: loaded.config.database.url });
-    try {
-      const list = await (await createMigrator(database, migrationSources(modules))).getMigrations();
+  .action((o: { config?: string }) =>
+    withMigrator(o.config, async (migrator) => {
+      const list = await migrator.getMigrations();
       for (const m of list) console.log(`${m.executedAt ? `done ${m.executedAt.toISOString()}` : 'pending                 '}  ${m.name}`);
       const pending = list.filter((m) => !m.executedAt).length;
       console.log(`${list.length} migrations, ${pending} pending`);
-    } finally {
-      await database.destroy();
-    }
-  });
+    }),
+  );
 
 program
   .command('config')
@@ -86,14 +90,11 @@ program
   .option(...configOption)
   .option('-o, --out <file>', 'output file (default: stdout)')
   .action(async (o: { config?: string; out?: string }) => {
-    const app = await buildApp(o.config, { workers: false });
-    try {
+    await withApp(o.config, async (app) => {
       const doc = JSON.stringify(app.server.swagger(), null, 2);
       if (o.out) writeFileSync(o.out, `${doc}\n`);
       else process.stdout.write(`${doc}\n`);
-    } finally {
-      await app.close();
-    }
+    });
   });
 
 const jobs = program.command('jobs').description('background jobs');
@@ -104,30 +105,24 @@ jobs
   .option('-s, --state <state>', 'waiting | delayed | active | completed | dead')
   .option('-n, --limit <n>', 'how many', '20')
   .action(async (o: { config?: string; state?: 'dead'; limit: string }) => {
-    const app = await buildApp(o.config, { workers: false });
-    try {
+    await withApp(o.config, async (app) => {
       const { data } = await app.ctx.queue.list({ state: o.state, limit: Number(o.limit) });
       for (const j of data) console.log(`${j.id}  ${j.state.padEnd(9)} ${j.name}  attempts ${j.attempts}/${j.maxAttempts}${j.lastError ? `  ${j.lastError}` : ''}`);
       const counts = await app.ctx.queue.counts();
       console.log(Object.entries(counts).map(([s, n]) => `${s}: ${n}`).join('  '));
-    } finally {
-      await app.close();
-    }
+    });
   });
 jobs
   .command('retry <id>')
   .description('send a dead-letter job back to the queue')
   .option(...configOption)
   .action(async (id: string, o: { config?: string }) => {
-    const app = await buildApp(o.config, { workers: false });
-    try {
+    await withApp(o.config, async (app) => {
       if (!(await app.ctx.queue.retry(id))) {
         console.error(`No dead job with id ${id}.`);
         process.exitCode = 1;
       } else console.log(`Job ${id} queued again.`);
-    } finally {
-      await app.close();
-    }
+    });
   });
 
 registerExtraCommands(program, configOption);

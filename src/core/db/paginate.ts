@@ -21,18 +21,29 @@ export interface PageResult<T> {
 
 type Key = string | number;
 
-export function encodeCursor(values: Key[]): string {
-  return Buffer.from(JSON.stringify(values)).toString('base64url');
+/** Opaque cursor: base64url JSON. Every list in Neptuno (rows, jobs) uses this one encoding. */
+export function encodeCursor(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
-export function decodeCursor(cursor: string, length: number): Key[] {
-  try {
-    const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(values) && values.length === length && values.every((v) => typeof v === 'string' || typeof v === 'number')) {
-      return values;
+/**
+ * Decodes a cursor and checks its shape with `valid` (or, given a number, that it is a keyset
+ * of that many strings/numbers); a cursor we did not issue is 400 invalid_cursor.
+ */
+export function decodeCursor(cursor: string, length: number): Key[];
+export function decodeCursor<T>(cursor: string, valid: (v: unknown) => v is T): T;
+export function decodeCursor(cursor: string, check: number | ((v: unknown) => boolean)): unknown {
+  const valid =
+    typeof check === 'number'
+      ? (v: unknown) => Array.isArray(v) && v.length === check && v.every((x) => typeof x === 'string' || typeof x === 'number')
+      : check;
+  if (typeof cursor === 'string' && cursor.length <= 512) {
+    try {
+      const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+      if (valid(value)) return value;
+    } catch {
+      // falls through to the same error as a well-formed but wrong cursor
     }
-  } catch {
-    // fall through
   }
   throw new HttpProblem(400, 'invalid_cursor');
 }

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import { HttpProblem } from '../../http/problem.js';
 import type { JobOptions, JobState } from './contract.js';
 
 /** The logger methods the queue drivers use; a pino logger fits. */
@@ -52,24 +51,7 @@ export function clampLimit(limit: number | undefined): number {
   return Math.min(Math.max(Number.isFinite(n) ? n : DEFAULT_LIST_LIMIT, 1), MAX_LIST_LIMIT);
 }
 
-/** The one error for a cursor we did not issue; `code` is what the HTTP layer maps (400). */
-export const invalidCursor = () => new HttpProblem(400, 'invalid_cursor');
-
-export function encodeCursor(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-
-/** Decodes an opaque cursor and checks its shape with `valid`; throws invalid_cursor otherwise. */
-export function decodeCursor<T>(cursor: string, valid: (v: unknown) => v is T): T {
-  if (typeof cursor !== 'string' || cursor.length > 512) throw invalidCursor();
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (valid(value)) return value;
-  } catch {
-    // falls through to the same error as a well-formed but wrong cursor
-  }
-  throw invalidCursor();
-}
+export { decodeCursor, encodeCursor } from '../../db/paginate.js';
 
 /** What lands in lastError: the message, bounded so one huge error cannot bloat the store. */
 export function errorText(err: unknown): string {
