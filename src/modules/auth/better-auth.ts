@@ -1,5 +1,6 @@
 import { hkdfSync } from 'node:crypto';
 import { betterAuth, type BetterAuthOptions } from 'better-auth';
+import { isAPIError } from 'better-auth/api';
 import type { ModuleContext } from '../../core/module.js';
 import type { Mailer } from '../../core/drivers/mail/contract.js';
 import type { AuthConfig } from './config.js';
@@ -41,6 +42,15 @@ export function createBetterAuth(ctx: ModuleContext<AuthConfig>, deps: { mailer:
       },
     },
     trustedOrigins: trustedOrigins(ctx),
+    // Without this hook better-auth prints every refused request (an untrusted Origin, …) on its
+    // own console logger at ERROR level, past pino and LOG_LEVEL: anyone could fill the logs.
+    // Refusals are 4xx problems the kernel already logs; only failures are errors here.
+    onAPIError: {
+      onError: (err: unknown) => {
+        if (isAPIError(err) && err.status !== 'INTERNAL_SERVER_ERROR') log.debug({ status: err.status, message: err.message }, 'better-auth refused a request');
+        else log.error({ err }, 'better-auth request failed');
+      },
+    },
     user: {
       ...modelNames.user,
       additionalFields: {
