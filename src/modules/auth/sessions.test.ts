@@ -158,6 +158,47 @@ describe.each(targets)('auth sessions on %s', (target) => {
     expect(anon.statusCode).toBe(401);
     expect(anon.headers['content-type']).toMatch(/application\/problem\+json/);
   });
+  it('keeps cookie and row in step: Neptuno routes never extend a cookie session silently; get-session extends both; bearer requests extend the row', async () => {
+    const short = await createTestApp({
+      target,
+      modules: [auth, probe],
+      replicaOf: t,
+      config: { modules: { auth: { session: { expiresIn: 3600, updateAge: 60 } } } },
+    });
+    try {
+      const s = await signUpAndIn(short.app);
+      const row = () => short.ctx.db.selectFrom(TABLES.sessions).select('expires_at').where('user_id', '=', s.userId).executeTakeFirstOrThrow();
+      const signInExpiry = (await row()).expires_at as unknown;
+      const asStored = (d: Date) => (signInExpiry instanceof Date ? d : typeof signInExpiry === 'number' ? d.getTime() : d.toISOString());
+      const expiry = async () => new Date((await row()).expires_at as string).getTime();
+      // Age the session past updateAge: half of its hour is gone.
+      const aged = Date.now() + 1800_000;
+      await short.ctx.db.updateTable(TABLES.sessions).set({ expires_at: asStored(new Date(aged)) }).where('user_id', '=', s.userId).execute();
+
+      // A cookie request to any Neptuno route: resolved, but neither the row nor the cookie moves.
+      const probeRes = await short.app.inject({ method: 'GET', url: '/v1/probe/whoami', headers: { cookie: s.cookie } });
+      expect(probeRes.json().actor).toMatchObject({ id: s.userId, via: 'session' });
+      expect(probeRes.headers['set-cookie']).toBeUndefined();
+      expect(await expiry()).toBe(aged);
+
+      // get-session extends the row and sends a cookie with the matching max-age.
+      const before = Date.now();
+      const refreshed = await short.app.inject({ method: 'GET', url: '/v1/auth/get-session', headers: { cookie: s.cookie } });
+      expect(refreshed.statusCode).toBe(200);
+      const cookie = ([] as string[]).concat(refreshed.headers['set-cookie'] ?? []).find((c) => c.startsWith('__Secure-neptuno.session_token='));
+      expect(cookie).toMatch(/Max-Age=3600/i);
+      expect(await expiry()).toBeGreaterThanOrEqual(before + 3600_000 - 1000);
+
+      // Bearer: no cookie to keep in step, so the row is extended as better-auth does.
+      await short.ctx.db.updateTable(TABLES.sessions).set({ expires_at: asStored(new Date(aged)) }).where('user_id', '=', s.userId).execute();
+      const bearer = await short.app.inject({ method: 'GET', url: '/v1/probe/whoami', headers: { authorization: `Bearer ${s.token}` } });
+      expect(bearer.json().actor).toMatchObject({ id: s.userId, via: 'bearer' });
+      expect(await expiry()).toBeGreaterThan(aged);
+    } finally {
+      await short.close();
+    }
+  });
+
 });
 
 describe.each(targets)('auth cookies in development on %s', (target) => {
