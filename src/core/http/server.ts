@@ -82,6 +82,9 @@ export async function createServer(config: AppConfig, logger: Logger, secret: st
     await app.register(cors, {
       origin: origins.includes('*') ? true : origins,
       credentials: config.server.cors.credentials,
+      // @fastify/cors 11 allows only GET, HEAD and POST by default: a trusted front-end's
+      // PATCH /v1/profile or DELETE would fail its preflight.
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
       exposedHeaders: ['x-request-id', 'retry-after', 'location'],
       maxAge: 600,
     });
