@@ -129,6 +129,21 @@ describe.each(targets)('landing page in a browser on $name', { timeout: 120_000 
     await page.locator('#who', { hasText: 'Hola, Ana' }).waitFor();
     await page.locator('#points', { hasText: '150' }).waitFor();
 
+    // Other methods pass CORS too: a profile edit (PATCH) from the page, with its cookie.
+    const renamed = await page.evaluate(() =>
+      (globalThis as unknown as { neptuno: { request(m: string, p: string, b?: unknown): Promise<{ name: string }> } }).neptuno
+        .request('PATCH', '/v1/profile', { name: 'Ana María' })
+        .then((p) => p.name, (e: Error) => `failed: ${e.message}`),
+    );
+    expect(renamed).toBe('Ana María');
+    await page.reload();
+    await page.locator('#who', { hasText: 'Hola, Ana María' }).waitFor();
+
+    // Signed in, the share button still works (a cookie-authenticated POST from a trusted origin).
+    await page.click('#share');
+    await page.locator('#points', { hasText: '200' }).waitFor();
+    expect(await page.locator('#badges li').count()).toBe(1);
+
     // Sign out (a fresh guest with nothing), then sign in through the other form: all is back.
     await page.click('#sign-out');
     await page.locator('#who', { hasText: 'Jugando como Invitado' }).waitFor();
@@ -137,7 +152,7 @@ describe.each(targets)('landing page in a browser on $name', { timeout: 120_000 
     await page.fill('#sign-in input[name=password]', PASSWORD);
     await page.click('#sign-in button');
     await page.locator('#who', { hasText: 'Hola, Ana' }).waitFor();
-    await page.locator('#points', { hasText: '150' }).waitFor();
+    await page.locator('#points', { hasText: '200' }).waitFor();
 
     // A wrong password: the API's problem, in Spanish, under the form.
     await page.click('#sign-out');
@@ -145,7 +160,8 @@ describe.each(targets)('landing page in a browser on $name', { timeout: 120_000 
     await page.fill('#sign-in input[name=email]', email);
     await page.fill('#sign-in input[name=password]', 'no-es-la-contraseña');
     await page.click('#sign-in button');
-    await page.locator('#account-error', { hasText: /.+/ }).waitFor();
+    // The page could read the 401 problem (CORS headers on error answers too), in Spanish.
+    await page.locator('#account-error', { hasText: 'El email o la contraseña no son correctos.' }).waitFor();
     expect(await text(page, '#who')).toContain('Invitado');
     await page.fill('#sign-in input[name=password]', PASSWORD);
     await page.click('#sign-in button');
@@ -153,6 +169,27 @@ describe.each(targets)('landing page in a browser on $name', { timeout: 120_000 
 
     expect(errors.filter((e) => !e.includes('401'))).toEqual([]);
     await page.close();
+  });
+
+  it('speaks English to a browser that prefers it', async () => {
+    const context = await browser.newContext({ locale: 'en-US' });
+    const { page, errors } = await open(context, trustedPage.url);
+    await page.locator('#who', { hasText: 'Playing as' }).waitFor();
+    expect(await text(page, 'h1')).toBe('Share and win');
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    await page.click('#share');
+    await page.locator('#share-result', { hasText: '+50 points!' }).waitFor();
+    expect(await text(page, '#badges')).toContain('First share');
+    // A bad sign-up: the API's field error, in English.
+    await page.fill('#sign-up input[name=name]', 'Bo');
+    await page.fill('#sign-up input[name=email]', `bo.${target.name}.${Date.now()}@example.com`);
+    await page.fill('#sign-up input[name=password]', 'password123');
+    await page.click('#sign-up button');
+    await page.locator('#account-error', { hasText: 'This password is too common' }).waitFor();
+    expect(await text(page, '#who')).toContain('Playing as');
+    await page.screenshot({ path: join(SHOTS, `english-${target.name}.png`), fullPage: true });
+    expect(errors.filter((e) => !e.includes('400'))).toEqual([]);
+    await context.close();
   });
 
   it('the same page from an origin the API does not trust can neither read answers nor act with the cookie', async () => {
@@ -210,7 +247,7 @@ describe.each(targets)('landing page in a browser on $name', { timeout: 120_000 
     // Nothing changed: the same points, and the session still works.
     expect(await pointsOf(email)).toBe(before);
     const whoami = await fetch(`${api}/v1/public/whoami`, { headers: { cookie } });
-    expect(await whoami.json()).toMatchObject({ kind: 'user', displayName: 'Ana' });
+    expect(await whoami.json()).toMatchObject({ kind: 'user', displayName: 'Ana María' });
 
     // Control: the very same request from the trusted origin goes through.
     const trusted = await post('/v1/gamification/events', trustedPage.url, { type: 'share', id: 'csrf-1' });
