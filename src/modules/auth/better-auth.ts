@@ -1,6 +1,5 @@
 import { hkdfSync } from 'node:crypto';
 import { betterAuth, type BetterAuthOptions } from 'better-auth';
-import { isAPIError } from 'better-auth/api';
 import type { ModuleContext } from '../../core/module.js';
 import type { Mailer } from '../../core/drivers/mail/contract.js';
 import type { AuthConfig } from './config.js';
@@ -11,6 +10,7 @@ import { hashPassword, verifyPassword } from './password.js';
 import { authPlugins } from './plugins.js';
 import { socialProviders } from './social.js';
 import { modelNames } from './schema.js';
+import { betterAuthApiErrors, betterAuthLogger } from './logging.js';
 import { CLIENT_IP_HEADER, trustedOrigins } from './origins.js';
 
 export const BASE_PATH = '/v1/auth';
@@ -34,23 +34,11 @@ export function createBetterAuth(ctx: ModuleContext<AuthConfig>, deps: { mailer:
     secret: Buffer.from(hkdfSync('sha256', ctx.secret, 'neptuno', 'auth/better-auth/v1', 32)).toString('base64url'),
     database: { db: ctx.db, type: ctx.dialect, transaction: true },
     telemetry: { enabled: false },
-    logger: {
-      level: 'warn',
-      log: (level, message, ...args) => {
-        const fn = level === 'error' ? log.error : level === 'warn' ? log.warn : level === 'debug' ? log.debug : log.info;
-        fn.call(log, { details: args.length ? args : undefined }, message);
-      },
-    },
+    // Into pino, never better-auth's console output, which bypasses LOG_LEVEL and would print
+    // every refused request (an untrusted Origin…) at ERROR level: see logging.ts.
+    logger: betterAuthLogger(log),
+    onAPIError: betterAuthApiErrors,
     trustedOrigins: trustedOrigins(ctx),
-    // Without this hook better-auth prints every refused request (an untrusted Origin, …) on its
-    // own console logger at ERROR level, past pino and LOG_LEVEL: anyone could fill the logs.
-    // Refusals are 4xx problems the kernel already logs; only failures are errors here.
-    onAPIError: {
-      onError: (err: unknown) => {
-        if (isAPIError(err) && err.status !== 'INTERNAL_SERVER_ERROR') log.debug({ status: err.status, message: err.message }, 'better-auth refused a request');
-        else log.error({ err }, 'better-auth request failed');
-      },
-    },
     user: {
       ...modelNames.user,
       additionalFields: {

@@ -54,6 +54,8 @@ export async function sendWebResponse(response: Response, reply: FastifyReply, i
       // Not JSON (an HTML error page): only the status is meaningful.
     }
     const status = response.status >= 500 ? 500 : response.status;
+    // better-auth's own 5xx answers (logging.ts keeps its router from printing them).
+    if (status === 500) reply.log.error({ code: parsed.code, detail: parsed.message, upstreamStatus: response.status }, 'better-auth answered an internal error');
     const code = status === 500 ? 'internal_error' : problemCode(parsed.code, status);
     const headers: Record<string, string> = {};
     const retry = response.headers.get('x-retry-after');
