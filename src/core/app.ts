@@ -1,30 +1,24 @@
 import pino, { type Logger } from 'pino';
-import { Type } from 'typebox';
 import type { AppConfig } from './config/schema.js';
 import { Settings, settingsMigrations } from './config/settings.js';
 import { createDatabase, type Database } from './db/database.js';
 import { createMigrator, migrateUp, type MigrationSource } from './db/migrate.js';
-import { createCache, createLockManager, createPubSub, createRateLimiter } from './drivers/kv.js';
-import { createQueue } from './drivers/queue/index.js';
 import { queueMigrations } from './drivers/queue/migrations.js';
-import { queueMetrics } from './drivers/queue/metrics.js';
-import { CronScheduler } from './drivers/cron/scheduler.js';
-import { SqlLockManager, lockMigrations } from './drivers/lock/sql.js';
-import { SqlQueue } from './drivers/queue/sql.js';
+import { lockMigrations } from './drivers/lock/sql.js';
+import { createDrivers } from './drivers/index.js';
 import { mailMigrations } from './drivers/mail/migrations.js';
-import { createRedis, closeRedis } from './drivers/redis-connection.js';
-import { EventBus, type EventName } from './events.js';
+import { EventBus } from './events.js';
 import { Access } from './http/access.js';
 import { kernelAdminRoutes } from './http/admin-routes.js';
 import { installErrorHandling } from './http/errors.js';
 import { installHealth, type HealthCheck } from './http/health.js';
 import { createMetricsRegistry, installHttpMetrics } from './http/metrics.js';
 import { installOpenApi } from './http/openapi.js';
-import { problem } from './http/problem.js';
 import { createServer } from './http/server.js';
 import { I18n } from './i18n/index.js';
-import type { AnyModule, App, KernelContext, ModuleContext, RoutesFn, Services } from './module.js';
+import type { AnyModule, App, KernelContext, Services } from './module.js';
 import { resolveModules } from './modules.js';
+import { mountModuleRoutes, wireModules } from './wiring.js';
 
 export interface CreateAppOptions {
   config: AppConfig;
@@ -92,34 +86,10 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
     const migrations = migrationSources(opts.modules);
     if (opts.migrate !== false) await migrateUp(await createMigrator(database, migrations));
 
-    const redisUrl = config.redis.url;
-    const prefix = config.redis.prefix;
-    // One shared client for cache, limits and locks (pub/sub adds its own subscriber connection).
-    const redis = redisUrl ? createRedis(redisUrl, { name: 'neptuno', onError: (err) => log.warn({ err }, 'redis connection error') }) : undefined;
-    if (redis) closers.unshift(() => closeRedis(redis));
-    const cache = createCache({ redisUrl, redis, prefix });
-    const rateLimiter = createRateLimiter({ redisUrl, redis, prefix });
-    // Replicas sharing PostgreSQL without Redis still need one owner per lock (crons): a table.
-    const locks = !redis && database.dialect === 'postgres' ? new SqlLockManager(database) : createLockManager({ redisUrl, redis, prefix });
-    const pubsub = createPubSub({ redisUrl, redis, prefix, onError: (err, channel) => log.error({ err, channel }, 'pubsub handler failed') });
     const metrics = createMetricsRegistry();
-    const queue = createQueue({
-      database,
-      redisUrl,
-      prefix: `${prefix}q`,
-      concurrency: config.jobs.concurrency,
-      pollIntervalMs: config.jobs.pollIntervalMs,
-      visibilityTimeoutMs: config.jobs.visibilityTimeoutMs,
-      log: log.child({ component: 'queue' }),
-      metrics: queueMetrics(metrics),
-    });
-    closers.unshift(() => queue.close(), () => pubsub.close(), () => locks.close(), () => rateLimiter.close(), () => cache.close());
-    const cron = new CronScheduler({ locks, log: log.child({ component: 'cron' }) });
-    closers.unshift(() => cron.stop());
-    if (queue instanceof SqlQueue) {
-      // BullMQ trims finished jobs itself; the SQL queue keeps a week of them for inspection.
-      cron.add({ name: 'core.prune-jobs', schedule: '17 3 * * *', run: async () => void (await queue.prune(7 * 86_400_000)) });
-    }
+    const drivers = createDrivers(config, database, log, metrics);
+    closers.unshift(() => drivers.close());
+    const { redis, cache, rateLimiter, locks, pubsub, queue, cron } = drivers;
 
     const events = new EventBus(log);
     const i18n = new I18n(config.i18n.defaultLocale);
@@ -129,7 +99,6 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
     });
     const services = {} as Services;
 
-    const moduleCtx = new Map<string, ModuleContext>();
     const ctx: KernelContext = {
       appConfig: config,
       database,
@@ -153,36 +122,13 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
       privacy: {
         async exportUser(userId) {
           const out: Record<string, unknown> = {};
-          for (const m of modules) if (m.exportUser) out[m.name] = await m.exportUser(userId, moduleCtx.get(m.name)!);
+          for (const m of modules) if (m.exportUser) out[m.name] = await m.exportUser(userId, contexts.get(m.name)!);
           return out;
         },
       },
     };
 
-    for (const m of modules) {
-      const mctx: ModuleContext = { ...ctx, name: m.name, config: opts.moduleConfigs?.[m.name] ?? {}, log: log.child({ module: m.name }) };
-      moduleCtx.set(m.name, mctx);
-      settings.define({
-        key: `modules.${m.name}.enabled`,
-        schema: Type.Boolean(),
-        default: true,
-        description: `Serve the ${m.name} module's routes (off: 404 module_disabled on every replica)`,
-      });
-      if (m.messages) i18n.extend(m.messages);
-    }
-    // Services first (a module's services may be called by modules later in the order, and by handlers).
-    for (const m of modules) if (m.services) Object.assign(services, m.services(moduleCtx.get(m.name)!));
-    for (const m of modules) {
-      const mctx = moduleCtx.get(m.name)!;
-      for (const [event, handler] of Object.entries(m.on ?? {})) {
-        const run = handler as (p: unknown, c: ModuleContext) => Promise<void> | void;
-        events.on(event as EventName, ((payload: unknown) => run(payload, mctx)) as never, m.name);
-      }
-      for (const [job, handler] of Object.entries(m.jobs ?? {})) {
-        queue.register(`${m.name}.${job}`, (payload, jobCtx) => handler(payload, mctx, jobCtx));
-      }
-      for (const c of m.crons ?? []) cron.add({ name: `${m.name}.${c.name}`, schedule: c.schedule, run: () => c.run(mctx) });
-    }
+    const contexts = wireModules(modules, ctx, opts.moduleConfigs ?? {}, cron);
     await settings.start();
     closers.unshift(() => settings.stop());
 
@@ -205,30 +151,11 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
     installHealth(server, checks);
     await server.register(async (scope) => kernelAdminRoutes(scope as App, ctx), { prefix: '/v1/admin' });
 
-    for (const m of modules) {
-      const mctx = moduleCtx.get(m.name)!;
-      const mount = async (routes: RoutesFn<unknown> | undefined, prefix: string, admin = false) => {
-        if (!routes) return;
-        await server.register(
-          async (scope) => {
-            scope.addHook('onRequest', async () => {
-              if (!settings.get<boolean>(`modules.${m.name}.enabled`)) throw problem(404, 'module_disabled', { params: { module: m.name } });
-            });
-            if (admin) scope.addHook('onRequest', access.requireAdmin);
-            await routes(scope as App, mctx);
-          },
-          { prefix },
-        );
-      };
-      await mount(m.routes, m.prefix ?? `/v1/${m.name}`);
-      await mount(m.publicRoutes, `/v1/public/${m.name}`);
-      await mount(m.adminRoutes, `/v1/admin/${m.name}`, true);
-      await mount(m.rootRoutes, '');
-    }
+    await mountModuleRoutes(server, modules, contexts, ctx);
 
-    for (const m of modules) await m.start?.(moduleCtx.get(m.name)!);
+    for (const m of modules) await m.start?.(contexts.get(m.name)!);
     closers.unshift(async () => {
-      for (const m of [...modules].reverse()) await m.stop?.(moduleCtx.get(m.name)!);
+      for (const m of [...modules].reverse()) await m.stop?.(contexts.get(m.name)!);
     });
 
     if (opts.workers ?? config.jobs.concurrency > 0) {
