@@ -84,6 +84,7 @@ describe.each(targets)('landing page in a browser on $name', { timeout: 120_000 
 
     // A new visitor becomes a guest at once.
     await page.locator('#who', { hasText: 'Jugando como Invitado' }).waitFor();
+    await page.locator('#share:not([disabled])').waitFor(); // the score is rendered
     expect(await text(page, '#points')).toBe('0');
     expect(await text(page, '#share')).toBe('Compartir');
 
@@ -179,7 +180,7 @@ describe.each(targets)('landing page in a browser on $name', { timeout: 120_000 
     expect(await page.getAttribute('html', 'lang')).toBe('en');
     await page.click('#share');
     await page.locator('#share-result', { hasText: '+50 points!' }).waitFor();
-    expect(await text(page, '#badges')).toContain('First share');
+    await page.locator('#badges li[data-key="first_share"]', { hasText: 'First share' }).waitFor();
     // A bad sign-up: the API's field error, in English.
     await page.fill('#sign-up input[name=name]', 'Bo');
     await page.fill('#sign-up input[name=email]', `bo.${target.name}.${Date.now()}@example.com`);
@@ -230,6 +231,12 @@ describe.each(targets)('landing page in a browser on $name', { timeout: 120_000 
     const refusedBefore = await refusals();
     await page.evaluate((url) => fetch(url, { method: 'POST', mode: 'no-cors', credentials: 'include' }).then(() => 'sent', () => 'rejected'), `${api}/v1/auth/sign-out`);
     expect(await refusals()).toBe(refusedBefore + 1);
+    // Nor can it award points with a "simple" (no-preflight) body: text/plain is not JSON to the API.
+    await page.evaluate(
+      (url) => fetch(url, { method: 'POST', mode: 'no-cors', credentials: 'include', body: JSON.stringify({ type: 'share', id: 'simple-1' }) }).then(() => 'sent', () => 'rejected'),
+      `${api}/v1/gamification/events`,
+    );
+    expect(await pointsOf(email)).toBe(before);
 
     // The same attack from outside a browser, with the cookie and the untrusted Origin spelled out.
     const cookie = `${sessionCookie!.name}=${sessionCookie!.value}`;
