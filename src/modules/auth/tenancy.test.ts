@@ -6,7 +6,7 @@ import { targets } from '../../testing/targets.js';
 import { createTestApp, type TestApp } from '../../testing/app.js';
 import auth from './module.js';
 import { PLUGIN_TABLES } from './plugins/migrations.js';
-import { scopeToTenant, tenantValue } from './tenancy.js';
+import { requireTenant, scopeToTenant, tenantValue } from '../../core/db/tenant.js';
 import { CookieJar, signIn, signUpAndIn, startTestSmtp, TEST_ORIGIN, TEST_PASSWORD, uniqueEmail, type SignedIn, type TestSmtp } from './test-helpers.js';
 
 /** A module with tenant-scoped rows, written the way a Neptuno module would use the helper. */
@@ -36,6 +36,15 @@ const notes = defineModule({
       return { ok: true };
     });
   },
+});
+
+describe('tenant helpers (src/core/db/tenant.ts)', () => {
+  it('requireTenant answers the tenant, or 403 tenant_required without one; tenantValue follows the actor', () => {
+    expect(requireTenant({ tenantId: 'org_1' })).toBe('org_1');
+    for (const actor of [null, { tenantId: null }]) expect(() => requireTenant(actor)).toThrow(expect.objectContaining({ status: 403, code: 'tenant_required' }));
+    expect(tenantValue({ tenantId: 'org_1' })).toBe('org_1');
+    expect(tenantValue(null)).toBeNull();
+  });
 });
 
 describe.each(targets)('tenants on %s', (target) => {

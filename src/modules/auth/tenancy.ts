@@ -1,6 +1,4 @@
 import { organization } from 'better-auth/plugins/organization';
-import type { Actor } from '../../core/http/access.js';
-import { forbidden } from '../../core/http/problem.js';
 import type { Mailer } from '../../core/drivers/mail/contract.js';
 import type { ModuleContext } from '../../core/module.js';
 import type { AuthConfig } from './config.js';
@@ -11,7 +9,8 @@ import { PLUGIN_SCHEMAS, PLUGIN_TABLES } from './plugins/migrations.js';
  * invitations). Off by default (`modules.auth.tenants.enabled`): single-tenant apps get no
  * organization endpoints and every actor has `tenantId: null`. On: `POST /v1/auth/organization/
  * set-active` puts an organization the user belongs to in the session, and it becomes
- * `Actor.tenantId` and the `tenant` claim of service JWTs.
+ * `Actor.tenantId` and the `tenant` claim of service JWTs. Modules scope their queries with the
+ * kernel's helpers (src/core/db/tenant.ts: scopeToTenant, tenantValue, requireTenant).
  */
 export function organizationPlugin(ctx: ModuleContext<AuthConfig>, mailer: Mailer) {
   const cfg = ctx.config.tenants;
@@ -57,30 +56,4 @@ export async function activeTenant(
     .where('user_id', '=', userId)
     .executeTakeFirst();
   return member ? orgId : null;
-}
-
-/** Anything with Kysely's three-argument `where` (select, update and delete builders). */
-interface Whereable {
-  where(lhs: any, op: any, rhs: any): any;
-}
-
-/**
- * Restricts a query to the caller's tenant: `column = actor.tenantId`, or `column IS NULL` for
- * an actor without a tenant (single-tenant apps keep `tenant_id` null everywhere). Never returns
- * another tenant's rows, whoever calls.
- *
- *   scopeToTenant(ctx.db.selectFrom('campaigns').selectAll(), await request.actor())
- */
-export function scopeToTenant<Q extends Whereable>(query: Q, actor: Pick<Actor, 'tenantId'> | null, column = 'tenant_id'): Q {
-  const tenantId = actor?.tenantId ?? null;
-  return (tenantId === null ? query.where(column, 'is', null) : query.where(column, '=', tenantId)) as Q;
-}
-
-/** The value to write in `tenant_id` for rows the actor creates. */
-export const tenantValue = (actor: Pick<Actor, 'tenantId'> | null): string | null => actor?.tenantId ?? null;
-
-/** Guard for routes that only make sense inside a tenant: 403 `tenant_required` without one. */
-export function requireTenant(actor: Pick<Actor, 'tenantId'> | null): string {
-  if (!actor?.tenantId) throw forbidden('tenant_required');
-  return actor.tenantId;
 }
