@@ -16,11 +16,13 @@ const CLIENT_SECRET = 'neptuno-test-client-secret-0123456789';
 const PROVIDER = 'testidp';
 const CALLBACK = `${TEST_ORIGIN}/v1/auth/callback/${PROVIDER}`;
 
+const signedIn: string[] = [];
 const probe = defineModule({
   name: 'probe',
   routes: async (app) => {
     app.get('/whoami', async (request) => ({ actor: await request.actor() }));
   },
+  on: { 'user.signed_in': (e) => void signedIn.push(e.userId) },
 });
 
 describe.each(targets)('social and OpenID Connect sign-in on %s', (target) => {
@@ -117,11 +119,13 @@ describe.each(targets)('social and OpenID Connect sign-in on %s', (target) => {
     expect(user).toMatchObject({ email, name: 'Social User', emailVerified: true });
     const accounts = await t.ctx.db.selectFrom(TABLES.accounts).select(['provider_id', 'account_id']).where('user_id', '=', actor.id).execute();
     expect(accounts).toEqual([{ provider_id: PROVIDER, account_id: sub }]);
+    expect(signedIn.filter((id) => id === actor.id)).toHaveLength(1);
 
     // The same provider account signs in to the same user next time.
     const again = await socialSignIn(sub);
     expect(again.res.statusCode).toBe(302);
     expect((await whoami(again.jar)).id).toBe(actor.id);
+    expect(signedIn.filter((id) => id === actor.id)).toHaveLength(2);
   });
 
   it('links the provider account to an existing user with the same verified email', async () => {
