@@ -274,3 +274,22 @@ describe.each(targets)('kernel configuration effects on %s', (target) => {
     }
   });
 });
+
+describe.each(targets)('readiness on %s', (target) => {
+  it('answers 503 naming the failing check when the database is gone', async () => {
+    const t = await createTestApp({ target });
+    try {
+      await t.ctx.database.destroy();
+      const res = await t.app.inject('/health/ready');
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      const body = res.json();
+      expect(body.code).toBe('not_ready');
+      expect(body.checks.database).toMatch(/^fail/);
+      expect(body.detail).toContain('database');
+      expect((await t.app.inject('/health/live')).statusCode).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+});
