@@ -33,6 +33,8 @@ export const en: Messages = {
   'idempotency_conflict.detail': 'Another request with the same Idempotency-Key is in progress or had a different body.',
   unknown_setting: 'Unknown setting',
   'unknown_setting.detail': 'The setting {key} does not exist.',
+  tenant_required: 'No active organization',
+  'tenant_required.detail': 'Choose an active organization first.',
   request_timeout: 'Request timeout',
   service_unavailable: 'Service unavailable',
   internal_error: 'Internal error',

@@ -33,6 +33,8 @@ export const es: Messages = {
   'idempotency_conflict.detail': 'Otra solicitud con la misma Idempotency-Key está en curso o tenía otro contenido.',
   unknown_setting: 'Ajuste desconocido',
   'unknown_setting.detail': 'El ajuste {key} no existe.',
+  tenant_required: 'Ninguna organización activa',
+  'tenant_required.detail': 'Elige primero una organización activa.',
   request_timeout: 'Tiempo de espera agotado',
   service_unavailable: 'Servicio no disponible',
   internal_error: 'Error interno',

@@ -20,8 +20,6 @@ export const pluginMessages: Record<'es' | 'en', Messages> = {
     totp_already_enabled: 'Two-factor already on',
     'totp_already_enabled.detail': 'Turn it off first to enrol a new authenticator.',
     totp_not_enabled: 'Two-factor not set up',
-    tenant_required: 'No active organization',
-    'tenant_required.detail': 'Choose an organization (POST /v1/auth/organization/set-active) first.',
     jwt_disabled: 'Service tokens are disabled',
   },
   es: {
@@ -38,8 +36,6 @@ export const pluginMessages: Record<'es' | 'en', Messages> = {
     totp_already_enabled: 'La verificación en dos pasos ya está activada',
     'totp_already_enabled.detail': 'Desactívala primero para registrar otro autenticador.',
     totp_not_enabled: 'Verificación en dos pasos no configurada',
-    tenant_required: 'Ninguna organización activa',
-    'tenant_required.detail': 'Elige primero una organización (POST /v1/auth/organization/set-active).',
     jwt_disabled: 'Los tokens de servicio están desactivados',
   },
 };
