@@ -65,7 +65,9 @@ describe.each(targets)('kernel HTTP on %s', (target) => {
     const given = await t.app.inject({ url: '/health/live', headers: { 'x-request-id': 'abc-123' } });
     expect(given.headers['x-request-id']).toBe('abc-123');
     const bad = await t.app.inject({ url: '/health/live', headers: { 'x-request-id': 'bad id\n' } });
-    expect(bad.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(bad.headers['x-request-id']).toMatch(/^[\w-]{8}-[0-9a-z]+$/);
+    const other = await t.app.inject('/health/live');
+    expect(other.headers['x-request-id']).not.toBe(bad.headers['x-request-id']);
   });
 
   it('answers unknown routes with a 404 problem in the request language', async () => {
