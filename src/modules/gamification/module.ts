@@ -5,7 +5,6 @@ import { messages } from './messages.js';
 import { gamificationRoutes } from './routes.js';
 import { migrations, type GamDb } from './schema.js';
 import { GamificationService } from './service.js';
-import { eraseActor } from './merge.js';
 
 declare module '../../core/module.js' {
   interface Services {
@@ -40,8 +39,10 @@ export default defineModule({
   adminRoutes: gamificationAdminRoutes,
   start: async (ctx) => {
     await ctx.services.gamification.definitions.start();
+    await ctx.services.gamification.meCache.start(ctx.pubsub);
   },
   stop: async (ctx) => {
+    await ctx.services.gamification.meCache.stop();
     await ctx.services.gamification.definitions.stop();
   },
   crons: [
@@ -67,7 +68,7 @@ export default defineModule({
       await ctx.services.gamification.mergeGuest(guestId, userId);
     },
     'guest.expired': async ({ guestIds }, ctx) => {
-      for (const id of guestIds) await eraseActor(ctx, { type: 'guest', id });
+      for (const id of guestIds) await ctx.services.gamification.eraseGuest(id);
     },
     'user.deleted': async ({ userId }, ctx) => {
       await ctx.services.gamification.eraseUser(userId);

@@ -114,9 +114,14 @@ export async function gamificationRoutes(app: App, ctx: ModuleContext<Gamificati
     data: svc().eventTypes(request.locale),
   }));
 
-  app.get('/me', { schema: { tags, summary: 'Points, level and progress, badges, streak, open challenges', response: { 200: MeOut } } }, async (request, reply) =>
-    svc().me(await playerFor(request, reply, false), request.locale),
-  );
+  app.get('/me', { schema: { tags, summary: 'Points, level and progress, badges, streak, open challenges', response: { 200: MeOut } } }, async (request, reply) => {
+    const player = await playerFor(request, reply, false);
+    // A JSON string is sent as is: the cached answer was serialized by this route's serializer.
+    const serialize = reply.getSerializationFunction('200') as (value: unknown) => string;
+    const body = await svc().meBody(player, request.locale, serialize);
+    // Typed replies accept the schema's object; a pre-serialized body goes through the untyped reply.
+    return (reply as unknown as FastifyReply).type('application/json; charset=utf-8').send(body);
+  });
 
   app.get(
     '/scores',

@@ -7,6 +7,7 @@ import type { GamificationConfig } from './config.js';
 import { Definitions, type DefinitionSet } from './definitions.js';
 import { applyBatch, type AwardOutcome, type EventInput } from './engine.js';
 import { periodKey, rankOf, topPlayers, type Period } from './leaderboard.js';
+import { MeCache, validUntil } from './me-cache.js';
 import { eraseActor, exportUser, mergeGuest } from './merge.js';
 import { ruleEvents } from './rules.js';
 import type { GamDb } from './schema.js';
@@ -32,6 +33,8 @@ const toPlayer = (a: Player | Actor): Player => {
  */
 export class GamificationService {
   readonly definitions: Definitions;
+  /** Serialized GET /me answers, per player and locale (see MeCache). */
+  readonly meCache = new MeCache({ ttlMs: 30_000 });
   /** The engine's clock; tests move it to cross days. */
   now: () => Date = () => new Date();
   private readonly db: GamDb;
@@ -39,6 +42,7 @@ export class GamificationService {
   constructor(private readonly ctx: ModuleContext<GamificationConfig>) {
     this.db = ctx.db as unknown as GamDb;
     this.definitions = new Definitions(this.db, ctx.pubsub, ctx.log, ctx.config);
+    this.definitions.onChange(() => this.meCache.clear());
   }
 
   get defs() {
@@ -100,7 +104,8 @@ export class GamificationService {
   /** Domain events, cache and coupons once the transaction committed; failures never undo an award. */
   private async afterCommit(o: AwardOutcome): Promise<void> {
     const { type: actorType, id: actorId } = o.player;
-    await this.ctx.cache.delete(this.meCacheKey(o.player)).catch(() => {});
+    // Nothing was written when every event was refused (duplicates, caps): the answers still hold.
+    if (o.points > 0 || o.badges.length || o.challenges.length || o.results.some((r) => r.status === 'awarded')) await this.forgetPlayer(o.player);
     if (o.points <= 0 && !o.badges.length && !o.challenges.some((c) => c.justCompleted)) return;
     const emit = async (fn: () => Promise<void>) => {
       try {
@@ -137,6 +142,29 @@ export class GamificationService {
     return `gamification:me:${actorKey(p)}`;
   }
 
+  /** Drops what is cached about a player: the shared state entry, then every replica's /me answers. */
+  private async forgetPlayer(p: Player): Promise<void> {
+    await this.ctx.cache.delete(this.meCacheKey(p)).catch(() => {});
+    await this.meCache.forget(this.ctx.pubsub, [actorKey(p)]).catch((err: unknown) => this.ctx.log.error({ err }, 'could not publish a /me invalidation'));
+  }
+
+  /**
+   * GET /me as a JSON string, answered from this process's MeCache when nothing it depends on
+   * changed. `serialize` is the route's response serializer (the same bytes as a normal answer).
+   */
+  async meBody(player: Player, locale: Locale, serialize: (value: unknown) => string): Promise<string> {
+    const actor = actorKey(player);
+    const nowMs = this.now().getTime();
+    const hit = this.meCache.get(actor, locale, nowMs);
+    if (hit !== undefined) return hit;
+    const stamp = this.meCache.stamp;
+    const defs = this.defs;
+    const body = serialize(await this.me(player, locale, new Date(nowMs)));
+    // Definitions reloaded meanwhile bump the stamp too, so `defs` is what the body was built from.
+    this.meCache.set(actor, locale, body, nowMs, validUntil(defs, nowMs), stamp);
+    return body;
+  }
+
   /** The stored state behind GET /me, cached briefly per player (writes drop the entry). */
   async state(player: Player): Promise<PlayerState> {
     return this.ctx.cache.getOrSet(this.meCacheKey(player), 30_000, () => this.loadState(player));
@@ -160,8 +188,7 @@ export class GamificationService {
     };
   }
 
-  async me(player: Player, locale: Locale) {
-    const now = this.now();
+  async me(player: Player, locale: Locale, now = this.now()) {
     const state = await this.state(player);
     const keys = { weekly: periodKey('weekly', now), monthly: periodKey('monthly', now) };
     return { actor: player, ...meView(this.defs, this.ctx.config, state, keys, now, locale) };
@@ -237,15 +264,24 @@ export class GamificationService {
   /** guest.merged: moves everything the guest earned to the user, once. */
   async mergeGuest(guestId: string, userId: string): Promise<boolean> {
     const moved = await mergeGuest(this.ctx, this.defs, this.engineOptions(), guestId, userId, this.now());
-    await this.ctx.cache.delete(this.meCacheKey({ type: 'guest', id: guestId })).catch(() => {});
-    if (moved) await this.afterCommit(moved);
+    await this.forgetPlayer({ type: 'guest', id: guestId });
+    if (moved) {
+      await this.forgetPlayer(moved.player);
+      await this.afterCommit(moved);
+    }
     return moved !== null;
   }
 
   /** user.deleted: erases the user's rows. */
   async eraseUser(userId: string): Promise<void> {
     await eraseActor(this.ctx, { type: 'user', id: userId });
-    await this.ctx.cache.delete(this.meCacheKey({ type: 'user', id: userId })).catch(() => {});
+    await this.forgetPlayer({ type: 'user', id: userId });
+  }
+
+  /** guest.expired: erases the guest's rows. */
+  async eraseGuest(guestId: string): Promise<void> {
+    await eraseActor(this.ctx, { type: 'guest', id: guestId });
+    await this.forgetPlayer({ type: 'guest', id: guestId });
   }
 
   exportUser(userId: string) {

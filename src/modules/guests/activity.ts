@@ -5,7 +5,8 @@ import type { Logger } from 'pino';
 interface Pending {
   hits: number;
   ip: string | null;
-  at: string;
+  /** Epoch milliseconds (formatted only when written: record() runs on every request). */
+  at: number;
 }
 
 /**
@@ -25,7 +26,7 @@ export class ActivityBuffer {
     private readonly log: Logger,
   ) {}
 
-  record(guestId: string, ip: string | null, at = new Date().toISOString()): void {
+  record(guestId: string, ip: string | null, at = Date.now()): void {
     const entry = this.pending.get(guestId);
     if (entry) {
       entry.hits += 1;
@@ -74,12 +75,13 @@ export class ActivityBuffer {
       // One transaction: on SQLite a single commit (one fsync) for the whole batch.
       await this.database.tx(async (trx) => {
         for (const [id, p] of batch) {
+          const iso = new Date(p.at).toISOString();
           await trx
             .updateTable('guests')
             .set({
               endpoints_used: sql`endpoints_used + ${p.hits}`,
-              last_ip: p.ip === null ? sql`last_ip` : sql`case when last_active_at <= ${at(p.at)} then ${p.ip} else last_ip end`,
-              last_active_at: sql`case when last_active_at < ${at(p.at)} then ${at(p.at)} else last_active_at end`,
+              last_ip: p.ip === null ? sql`last_ip` : sql`case when last_active_at <= ${at(iso)} then ${p.ip} else last_ip end`,
+              last_active_at: sql`case when last_active_at < ${at(iso)} then ${at(iso)} else last_active_at end`,
             })
             .where('id', '=', id)
             .execute();
