@@ -14,6 +14,12 @@ export interface Bootstrap {
 /** Imports the user modules named in `moduleFiles` (paths relative to the working directory). */
 async function importModuleFiles(files: string[], cwd: string): Promise<AnyModule[]> {
   const out: AnyModule[] = [];
+  // The kernel runs as built JavaScript; a module of your own may be TypeScript: load those
+  // through tsx, registered only when one is listed.
+  if (files.some((f) => /\.(c|m)?tsx?$/.test(f))) {
+    const { register } = await import('tsx/esm/api');
+    register();
+  }
   for (const file of files) {
     const mod = await import(pathToFileURL(resolve(cwd, file)).href);
     const def = mod.default as AnyModule | undefined;

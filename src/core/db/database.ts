@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -43,6 +44,9 @@ export function parseDatabaseUrl(url: string): { dialect: Dialect; target: strin
 
 const RETRYABLE_PG = new Set(['40001', '40P01']);
 
+// pg is loaded only when the database is PostgreSQL, keeping SQLite start-up lean.
+const require = createRequire(import.meta.url);
+
 export function createDatabase(opts: DatabaseOptions): Database {
   const { dialect, target } = parseDatabaseUrl(opts.url);
   let db: Db;
@@ -56,7 +60,8 @@ export function createDatabase(opts: DatabaseOptions): Database {
     file.pragma('busy_timeout = 5000');
     db = new Kysely({ dialect: new SqliteDialect({ database: file }) });
   } else {
-    const pool = new pg.Pool({
+    const { Pool } = require('pg') as typeof pg;
+    const pool = new Pool({
       connectionString: target,
       max: opts.poolSize ?? 10,
       options: opts.schema ? `-c search_path=${opts.schema},public` : undefined,

@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
+
+// Loaded on first use: a deployment without REDIS_URL never pays for ioredis at start-up.
+const require = createRequire(import.meta.url);
 
 export type { Redis } from 'ioredis';
 
@@ -24,7 +28,8 @@ export interface CreateRedisOptions {
  * so errors are handed to `onError` (default: ignored) and commands fail on their own.
  */
 export function createRedis(url: string, opts: CreateRedisOptions = {}): Redis {
-  const client = new Redis(url, {
+  const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
+  const client = new RedisClient(url, {
     connectionName: opts.name ?? 'neptuno',
     lazyConnect: opts.lazy ?? false,
     maxRetriesPerRequest: opts.maxRetriesPerRequest === undefined ? 3 : opts.maxRetriesPerRequest,

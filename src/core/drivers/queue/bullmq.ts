@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Queue as BullQueueClient, Worker, type Job, type JobType } from 'bullmq';
+import { createRequire } from 'node:module';
+import type { Queue as BullQueueClient, Worker, Job, JobType } from 'bullmq';
+
+// Loaded when the queue is BullMQ (REDIS_URL set): an embedded deployment never loads it.
+const require = createRequire(import.meta.url);
+const bull = () => require('bullmq') as typeof import('bullmq');
 import { closeRedis, createRedis, type Redis } from '../redis-connection.js';
 import type { JobHandler, JobList, JobOptions, JobRecord, JobState, Queue } from './contract.js';
 import { fromBullId, toBullId } from './bullmq-ids.js';
@@ -59,7 +64,7 @@ export class BullQueue implements Queue {
     // BullMQ joins prefix and queue name with ':' itself.
     this.prefix = opts.prefix.replace(/:+$/, '') || 'neptuno';
     this.connection = createRedis(opts.url, { name: 'neptuno-queue', onError: (err) => opts.log?.warn({ err }, 'Queue Redis connection error') });
-    this.queue = new BullQueueClient(QUEUE_NAME, { connection: this.connection, prefix: this.prefix });
+    this.queue = new (bull().Queue)(QUEUE_NAME, { connection: this.connection, prefix: this.prefix });
     this.queue.on('error', (err) => opts.log?.error({ err }, 'BullMQ queue error'));
   }
 
@@ -92,7 +97,7 @@ export class BullQueue implements Queue {
       maxRetriesPerRequest: null,
       onError: (err) => this.opts.log?.warn({ err }, 'Worker Redis connection error'),
     });
-    const worker = new Worker(QUEUE_NAME, (job) => this.process(job), {
+    const worker = new (bull().Worker)(QUEUE_NAME, (job) => this.process(job), {
       connection: this.workerConnection,
       prefix: this.prefix,
       concurrency: Math.max(1, this.opts.concurrency ?? 5),
