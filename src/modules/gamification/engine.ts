@@ -1,6 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import type { Dialect, Trx } from '../../core/db/database.js';
-import { insertHistory, usedClientIds } from './bulk.js';
+import { addPointsTo, insertHistory, lockPlayer, readSnapshot, writeCounts } from './bulk.js';
 import { actorKey, type Player } from './actors.js';
 import type { DefinitionSet } from './definitions.js';
 import { levelFor } from './definitions.js';
@@ -69,29 +69,20 @@ export async function applyBatch(
   const nowIso = now.toISOString();
   const day = `d:${dayOf(now)}`;
 
-  const locked = await t
-    .insertInto('gam_totals')
-    .values({ actor, period: 'all', points: 0, updated_at: nowIso })
-    .onConflict((oc) => oc.columns(['actor', 'period']).doUpdateSet({ points: sql`gam_totals.points` }))
-    .returning('points')
-    .executeTakeFirstOrThrow();
-  const before = Number(locked.points);
+  const before = await lockPlayer(t, opts.dialect, actor, nowIso);
 
-  const ids = [...new Set(events.map((e) => e.id).filter((id): id is string => id !== undefined))];
-  const seen = new Set<string>(await usedClientIds(t, opts.dialect, actor, ids));
-
-  // Counters: today's and all-time for the batch's types, all-time for the types badge rules read.
-  const batchTypes = [...new Set(events.map((e) => e.type))];
+  // Then one read for the rest: used ids, counters (today's and all-time for the batch's types,
+  // all-time for the types badge rules read), the streak row and the badges already earned.
+  const ids = new Set<string>();
+  const batchTypes = new Set<string>();
+  for (const e of events) {
+    if (e.id !== undefined) ids.add(e.id);
+    batchTypes.add(e.type);
+  }
   const countTypes = [...new Set([...batchTypes, ...ruleEvents(defs)])];
-  const counts = new Map<string, { count: number; last: string | null }>();
-  const rows = await t
-    .selectFrom('gam_counts')
-    .select(['type', 'period', 'count', 'last_at'])
-    .where('actor', '=', actor)
-    .where('type', 'in', countTypes)
-    .where('period', 'in', ['all', day])
-    .execute();
-  for (const r of rows) counts.set(`${r.type}|${r.period}`, { count: Number(r.count), last: r.last_at });
+  const snapshot = await readSnapshot(t, opts.dialect, actor, [...ids], countTypes, ['all', day]);
+  const seen = snapshot.used;
+  const counts = snapshot.counts;
   const counter = (type: string, period: string) => {
     let c = counts.get(`${type}|${period}`);
     if (!c) counts.set(`${type}|${period}`, (c = { count: 0, last: null }));
@@ -147,21 +138,13 @@ export async function applyBatch(
   const countRows = [...touched].flatMap((type) =>
     ['all', day].map((period) => {
       const c = counter(type, period);
-      return { actor, type, period, count: c.count, last_at: c.last ?? nowIso };
+      return { type, period, count: c.count, last_at: c.last ?? nowIso };
     }),
   );
-  if (countRows.length) {
-    await t
-      .insertInto('gam_counts')
-      .values(countRows)
-      .onConflict((oc) =>
-        oc.columns(['actor', 'type', 'period']).doUpdateSet((eb) => ({ count: eb.ref('excluded.count'), last_at: eb.ref('excluded.last_at') })),
-      )
-      .execute();
-  }
+  await writeCounts(t, opts.dialect, actor, countRows);
 
   // Any awarded event is activity for the day (a badge granted by the server is not).
-  const streakRow = opts.streak.enabled ? await t.selectFrom('gam_streaks').selectAll().where('actor', '=', actor).executeTakeFirst() : undefined;
+  const streakRow = opts.streak.enabled ? snapshot.streak : undefined;
   outcome.streak = streakRow ? fromRow(streakRow) : null;
   if (opts.streak.enabled && history.length) {
     const prev = outcome.streak;
@@ -185,12 +168,13 @@ export async function applyBatch(
     awardedByType,
     facts: { points: before + points, counts: allCounts, streak: outcome.streak?.current ?? 0 },
     grantBadges,
+    earned: snapshot.badges,
   });
   points += rewards.points;
   history.push(...rewards.history);
 
   await insertHistory(t, opts.dialect, history);
-  if (points > 0) await addPoints(t, actor, points, opts.periods, now);
+  if (points > 0) await addPointsTo(t, opts.dialect, actor, points, [...new Set(['all', ...opts.periods.map((p) => periodKey(p, now))])], nowIso);
 
   const total = before + points;
   outcome.points = points;

@@ -27,6 +27,8 @@ export interface RewardsInput {
   facts: PlayerFacts;
   /** Badges granted directly (manual badges given by another module). */
   grantBadges?: string[];
+  /** Badges the player already holds, when the caller read them (else they are read here). */
+  earned?: Set<string>;
 }
 
 export interface RewardsResult {
@@ -112,8 +114,7 @@ export async function applyRewards(t: Transaction<GamificationTables>, defs: Def
   }
 
   if (!defs.badges.size) return out;
-  const earnedRows = await t.selectFrom('gam_badges').select('badge').where('actor', '=', actor).execute();
-  const earned = new Set(earnedRows.map((r) => r.badge));
+  const earned = new Set(input.earned ?? (await t.selectFrom('gam_badges').select('badge').where('actor', '=', actor).execute()).map((r) => r.badge));
   // Bounded: each pass earns at least one of a finite set of badges.
   for (let pass = 0; pass <= defs.badges.size; pass++) {
     const fresh = [...new Set([...pendingBadges.filter((b) => defs.badges.has(b)), ...newlyEarned(defs, facts, earned)])].filter((b) => !earned.has(b));
