@@ -2,7 +2,7 @@ import { es } from './es.js';
 import { en } from './en.js';
 
 export type Locale = 'es' | 'en';
-/** code -> text; problem titles use `<code>` and details `<code>.detail`, with {param} placeholders. */
+/** code -> text; problem titles use `<code>` and details `<code>.detail`, with {param} slots filled from params. */
 export type Messages = Record<string, string>;
 
 export const LOCALES: readonly Locale[] = ['es', 'en'];
