@@ -97,27 +97,27 @@ export async function applyBatch(
   for (const e of events) {
     const def = defs.eventTypes.get(e.type)!;
     const id = e.id ?? null;
-    const result = (status: EventStatus, p = 0) => results.push({ type: e.type, id, status, points: p });
-    if (id !== null && seen.has(id)) {
-      result('duplicate');
-      continue;
-    }
-    const all = counter(e.type, 'all');
-    const today = counter(e.type, day);
-    if (def.lifetimeCap !== undefined && all.count >= def.lifetimeCap) result('lifetime_cap');
-    else if (def.dailyCap !== undefined && today.count >= def.dailyCap) result('daily_cap');
-    else if (def.cooldownSeconds !== undefined && all.last && now.getTime() - Date.parse(all.last) < def.cooldownSeconds * 1000) result('cooldown');
+    // No closure per event: this loop runs for every event of every batch.
+    let status: EventStatus = 'awarded';
+    if (id !== null && seen.has(id)) status = 'duplicate';
     else {
-      if (id !== null) seen.add(id);
-      all.count++;
-      today.count++;
-      all.last = today.last = nowIso;
-      touched.add(e.type);
-      awardedByType.set(e.type, (awardedByType.get(e.type) ?? 0) + 1);
-      points += def.points;
-      history.push({ actor, type: e.type, client_id: id, points: def.points, source: 'event', ref: null, created_at: nowIso });
-      result('awarded', def.points);
+      const all = counter(e.type, 'all');
+      const today = counter(e.type, day);
+      if (def.lifetimeCap !== undefined && all.count >= def.lifetimeCap) status = 'lifetime_cap';
+      else if (def.dailyCap !== undefined && today.count >= def.dailyCap) status = 'daily_cap';
+      else if (def.cooldownSeconds !== undefined && all.last && now.getTime() - Date.parse(all.last) < def.cooldownSeconds * 1000) status = 'cooldown';
+      else {
+        if (id !== null) seen.add(id);
+        all.count++;
+        today.count++;
+        all.last = today.last = nowIso;
+        touched.add(e.type);
+        awardedByType.set(e.type, (awardedByType.get(e.type) ?? 0) + 1);
+        points += def.points;
+        history.push({ actor, type: e.type, client_id: id, points: def.points, source: 'event', ref: null, created_at: nowIso });
+      }
     }
+    results.push({ type: e.type, id, status, points: status === 'awarded' ? def.points : 0 });
   }
 
   const outcome: AwardOutcome = {
