@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   // `import … from 'neptuno'` in tests and examples resolves to the TypeScript sources, not dist/.
   resolve: { conditions: ['neptuno-source'] },
+  ssr: { resolve: { conditions: ['neptuno-source'], externalConditions: ['neptuno-source'] } },
   test: {
     include: ['src/**/*.test.ts', 'examples/**/*.test.ts'],
     testTimeout: 30_000,

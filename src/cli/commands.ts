@@ -31,7 +31,7 @@ export function registerExtraCommands(program: Command, configOption: readonly [
           const { id } = await auth.createUser({ email: o.email, password, name: o.name, role: 'admin', emailVerified: true });
           console.log(`Administrator ${o.email} created (id ${id}).`);
         } catch (err) {
-          if (!(err instanceof HttpProblem)) throw err;
+          if (!HttpProblem.is(err)) throw err;
           // Policy failures (weak password, taken email) are the operator's to fix: say which.
           const fields = err.opts.errors?.map((e) => `  ${e.pointer.replace('/body/', '')}: ${e.detail}`).join('\n');
           console.error(`Could not create the administrator: ${err.opts.detail ?? err.code}${fields ? `\n${fields}` : ''}`);

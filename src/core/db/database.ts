@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import type pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase, type Transaction } from 'kysely';
 
 export type Dialect = 'sqlite' | 'postgres';
 // Tables are owned by modules; the kernel does not know their types.
@@ -58,7 +58,7 @@ export function createDatabase(opts: DatabaseOptions): Database {
     file.pragma('foreign_keys = ON');
     // Other processes (CLI, a second replica on the same file) wait instead of failing.
     file.pragma('busy_timeout = 5000');
-    db = new Kysely({ dialect: new SqliteDialect({ database: file }) });
+    db = new Kysely({ dialect: new SqliteDialect({ database: withStatementCache(file) }) });
   } else {
     const { Pool } = require('pg') as typeof pg;
     const pool = new Pool({
@@ -95,6 +95,39 @@ export function createDatabase(opts: DatabaseOptions): Database {
     },
     async destroy() {
       await db.destroy();
+    },
+  };
+}
+
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely prepares every query afresh; compiling the SQL is a large share of a small query's
+ * cost in better-sqlite3. Statements are reusable, so keep the most recent ones by SQL text.
+ * (A statement still iterating a stream is busy; those few are prepared fresh.)
+ */
+export function withStatementCache(file: SQLite.Database): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  const prepare = file.prepare.bind(file);
+  return {
+    prepare(source: string) {
+      const cached = cache.get(source);
+      if (cached && !cached.busy) {
+        // Map order is insertion order: re-inserting keeps the most recently used last.
+        cache.delete(source);
+        cache.set(source, cached);
+        return cached;
+      }
+      const statement = prepare(source);
+      if (!cached) {
+        cache.set(source, statement);
+        if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      }
+      return statement;
+    },
+    close() {
+      cache.clear();
+      file.close();
     },
   };
 }

@@ -45,7 +45,7 @@ function fieldErrors(context: string, errors: AjvError[]): FieldError[] {
 
 /** Translates any error thrown in a request into an HttpProblem. */
 export function toProblem(err: FastifyError | HttpProblem | Error): HttpProblem {
-  if (err instanceof HttpProblem) return err;
+  if (HttpProblem.is(err)) return err;
   const fe = err as FastifyError & { validation?: AjvError[]; validationContext?: string; code?: string };
   if (fe.validation) {
     return new HttpProblem(400, 'validation_failed', { errors: fieldErrors(fe.validationContext ?? 'body', fe.validation) });
@@ -93,7 +93,7 @@ export function installErrorHandling(app: FastifyInstance, i18n: I18n) {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const p = toProblem(err);
     if (p.status >= 500) request.log.error({ err }, 'request failed');
-    else if (!(err instanceof HttpProblem)) request.log.info({ code: p.code, err: err.message }, 'request rejected');
+    else if (!HttpProblem.is(err)) request.log.info({ code: p.code, err: err.message }, 'request rejected');
     return sendProblem(reply, request, p, i18n);
   });
 

@@ -20,7 +20,19 @@ export interface ProblemOptions {
  * An error that becomes an RFC 9457 problem+json answer. `code` is stable snake_case and keys
  * the i18n catalogs for title and detail, so the same throw answers in Spanish or English.
  */
+const BRAND = Symbol.for('neptuno.http-problem');
+
 export class HttpProblem extends Error {
+  /**
+   * Recognised by brand, not only by class: a module loaded through another copy of this file
+   * (a user module importing the sources while the server runs the build) still answers its
+   * own status instead of a 500.
+   */
+  static is(err: unknown): err is HttpProblem {
+    return err instanceof HttpProblem || (typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[BRAND] === true);
+  }
+
+  readonly [BRAND] = true;
   readonly status: number;
   readonly code: string;
   readonly opts: ProblemOptions;
