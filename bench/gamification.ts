@@ -4,7 +4,8 @@
  *   2. a bare Fastify route that parses and echoes the same batch
  *   3. raw better-sqlite3 insert of the same rows (same table and indexes) in one transaction, and
  *      with one commit per 100 rows (what a durable request of 100 events needs at least)
- *   4. GET /v1/gamification/me with the guest cookie, against a bare Fastify hello
+ *   4. GET /v1/gamification/me with the guest cookie and with a signed-in user's session
+ *      cookie, against a bare Fastify hello
  *   node bin/run-ts.mjs bench/gamification.ts [--rounds 3] [--duration 5] [--connections 10]
  * Targets: ingestion >= 40% of the bare echo (events/s); /me >= 50% of bare hello.
  * Servers run in child processes (this file with --serve) so autocannon has its own event loop.
@@ -33,7 +34,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '5' },
     connections: { type: 'string', default: '10' },
     // Comma-separated subset of cases (ingest,echo,me,hello), e.g. to profile one of them.
-    cases: { type: 'string', default: 'ingest,echo,me,hello' },
+    cases: { type: 'string', default: 'ingest,echo,me,meUser,hello' },
   },
 });
 
@@ -53,10 +54,10 @@ async function serve(kind: string) {
   }
   const { createApp } = await import('../src/core/app.js');
   const { buildConfig } = await import('../src/testing/app.js');
-  const guests = (await import('../src/modules/guests/module.js')).default;
-  const gamification = (await import('../src/modules/gamification/module.js')).default;
+  // Every shipped module, as `npm start` runs them (identity included: /me is also measured
+  // with a signed-in user's session).
+  const { builtinModules: modules } = await import('../src/modules/index.js');
   const dir = mkdtempSync(join(tmpdir(), 'neptuno-bench-gam-'));
-  const modules = [guests, gamification];
   const { config, moduleConfigs } = buildConfig(
     {
       env: 'production',
@@ -160,19 +161,28 @@ async function main() {
     const guest = await fetch(`${neptuno.url}/v1/public/guest`, { method: 'POST' });
     const cookie = guest.headers.get('set-cookie')!.split(';')[0];
     const headers = { cookie };
+    // A signed-in user's session cookie, for /me as the issue measures it (the guest cookie too).
+    const origin = { origin: 'http://localhost:8000', 'content-type': 'application/json' };
+    const account = { email: `bench-${Date.now()}@example.com`, password: 'Feria-de-Medellin-2026', name: 'Bench' };
+    await fetch(`${neptuno.url}/v1/auth/sign-up/email`, { method: 'POST', headers: origin, body: JSON.stringify(account) });
+    const signIn = await fetch(`${neptuno.url}/v1/auth/sign-in/email`, { method: 'POST', headers: origin, body: JSON.stringify({ email: account.email, password: account.password }) });
+    const session = signIn.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    if (!signIn.ok || !session) throw new Error(`bench sign-in failed: ${signIn.status} ${await signIn.text()}`);
+    const userHeaders = { cookie: session };
     // Rates in events/s for the batch cases (requests x 100); CPU in µs per event, or per request.
     const perEvent = ([rate, cpu]: [number, number]): [number, number] => [rate * BATCH, cpu / BATCH];
     const cases: Record<string, () => Promise<[number, number]>> = {
       ingest: async () => perEvent(await rps(neptuno, { url: `${neptuno.url}/v1/gamification/events`, method: 'POST', headers, batch: true })),
       echo: async () => perEvent(await rps(bare, { url: `${bare.url}/echo`, method: 'POST', batch: true })),
       me: () => rps(neptuno, { url: `${neptuno.url}/v1/gamification/me`, headers }),
+      meUser: () => rps(neptuno, { url: `${neptuno.url}/v1/gamification/me`, headers: userHeaders }),
       hello: () => rps(bare, { url: `${bare.url}/hello` }),
     };
     const chosen = values.cases!.split(',').filter((c) => c in cases);
     const samples: Record<string, Array<[number, number]>> = Object.fromEntries(chosen.map((c) => [c, []]));
     for (let r = 0; r < rounds; r++) for (const name of chosen) samples[name].push(await cases[name]());
     // Cases left out print as NaN.
-    const m: Record<string, number> = { ingest: NaN, echo: NaN, me: NaN, hello: NaN };
+    const m: Record<string, number> = { ingest: NaN, echo: NaN, me: NaN, meUser: NaN, hello: NaN };
     const cpu: Record<string, number> = { ...m };
     for (const [k, v] of Object.entries(samples)) {
       m[k] = median(v.map((x) => x[0]));
@@ -190,9 +200,11 @@ async function main() {
     console.log(`  ingestion / bare echo: ${((m.ingest / m.echo) * 100).toFixed(1)}% (target >= 40%)`);
     console.log(`  ingestion / raw insert: ${((m.ingest / raw) * 100).toFixed(1)}% (one transaction), ${((m.ingest / raw100) * 100).toFixed(1)}% (${BATCH} rows per commit)`);
     console.log(`  GET /v1/gamification/me (guest cookie)          ${fmt(m.me)} req/s`);
+    console.log(`  GET /v1/gamification/me (user session cookie)   ${fmt(m.meUser)} req/s`);
     console.log(`  bare Fastify hello                              ${fmt(m.hello)} req/s`);
-    console.log(`  /me / bare hello: ${((m.me / m.hello) * 100).toFixed(1)}% (target >= 50%)`);
+    console.log(`  /me / bare hello: guest ${((m.me / m.hello) * 100).toFixed(1)}%, signed-in user ${((m.meUser / m.hello) * 100).toFixed(1)}% (target >= 50%)`);
     console.log(`  server CPU: ingestion ${cpu.ingest.toFixed(1)} µs/event vs echo ${cpu.echo.toFixed(1)} µs/event (echo = ${((cpu.echo / cpu.ingest) * 100).toFixed(1)}% of ingestion's cost)`);
+    console.log(`  server CPU: /me (user) ${cpu.meUser.toFixed(0)} µs/request`);
     console.log(`  server CPU: /me ${cpu.me.toFixed(0)} µs/request vs hello ${cpu.hello.toFixed(0)} µs/request (hello = ${((cpu.hello / cpu.me) * 100).toFixed(1)}% of /me's cost)`);
     console.log(`  (the guest ended with ${me.points.total.toLocaleString('en-US')} points)`);
   } finally {

@@ -20,6 +20,9 @@ export const BASE_PATH = '/v1/auth';
  * relevant is set here explicitly rather than left to better-auth's environment detection
  * (NODE_ENV), so behaviour is the same under tests and in production.
  */
+/** better-auth's own key: derived from the app secret, so its signatures serve nothing else. */
+export const betterAuthSecret = (appSecret: string) => Buffer.from(hkdfSync('sha256', appSecret, 'neptuno', 'auth/better-auth/v1', 32)).toString('base64url');
+
 export function createBetterAuth(ctx: ModuleContext<AuthConfig>, deps: { mailer: Mailer }) {
   const cfg = ctx.config;
   const development = ctx.appConfig.env === 'development';
@@ -31,7 +34,7 @@ export function createBetterAuth(ctx: ModuleContext<AuthConfig>, deps: { mailer:
     basePath: BASE_PATH,
     // A key of its own, derived from the app secret, so better-auth's signatures cannot be
     // replayed against any other feature that signs with the secret.
-    secret: Buffer.from(hkdfSync('sha256', ctx.secret, 'neptuno', 'auth/better-auth/v1', 32)).toString('base64url'),
+    secret: betterAuthSecret(ctx.secret),
     database: { db: ctx.db, type: ctx.dialect, transaction: true },
     telemetry: { enabled: false },
     // Into pino, never better-auth's console output, which bypasses LOG_LEVEL and would print

@@ -5,6 +5,7 @@ import type { AuthConfig } from './config.js';
 import { assertSameOriginForCookie, trustedOrigins } from './origins.js';
 import type { AuthRuntime } from './runtime.js';
 import { activeTenant } from './tenancy.js';
+import { createCookieSessionReader } from './cookie-session.js';
 
 /**
  * Actor resolver (order -10): a better-auth session from `Authorization: Bearer <token>` or from
@@ -14,19 +15,18 @@ import { activeTenant } from './tenancy.js';
  */
 export function createSessionResolver(ctx: ModuleContext<AuthConfig>, runtime: AuthRuntime): ActorResolver {
   const trusted = trustedOrigins(ctx);
+  const readCookieSession = createCookieSessionReader(ctx);
 
   /**
-   * `refresh: false` for cookie sessions. better-auth's getSession pushes the expiry forward in
-   * the database once `updateAge` has passed and answers a new Set-Cookie with a matching max-age;
-   * an actor resolver cannot send that cookie (it sees the request, not the reply), so extending
-   * the row here would leave the browser's cookie expiring on the old date while the row lives
-   * on. Cookie sessions are therefore extended only by GET /v1/auth/get-session, which refreshes
-   * row and cookie together (front-ends call it on load). Bearer sessions have no cookie to keep
-   * in step, so any request extends them, as in better-auth.
+   * Bearer tokens go through better-auth's getSession (the bearer plugin's token formats; any
+   * request extends them, as in better-auth). Cookie sessions are read directly
+   * (cookie-session.ts) and never extended here: an actor resolver sees the request, not the
+   * reply, so it could not send the refreshed cookie, and extending the row alone would leave the
+   * browser's cookie expiring on the old date. GET /v1/auth/get-session refreshes row and cookie
+   * together (front-ends call it on load).
    */
-  const lookup = async (headers: Record<string, string>, refresh: boolean) => {
-    const query = refresh ? undefined : { disableRefresh: true };
-    const result = await runtime.auth.api.getSession({ headers: new Headers(headers), query }).catch((err: unknown) => {
+  const bearerSession = async (authorization: string) => {
+    const result = await runtime.auth.api.getSession({ headers: new Headers({ authorization }) }).catch((err: unknown) => {
       // better-auth answers a bad token with an APIError; anything else (database down) propagates.
       if ((err as { name?: string })?.name === 'APIError') return null;
       throw err;
@@ -34,27 +34,31 @@ export function createSessionResolver(ctx: ModuleContext<AuthConfig>, runtime: A
     return result ?? null;
   };
 
-  const toActor = async (result: NonNullable<Awaited<ReturnType<typeof lookup>>>, via: 'session' | 'bearer'): Promise<Actor> => ({
+  /** The session's active organization becomes the tenant while the user is still a member (tenancy.ts). */
+  const toActor = async (s: { userId: string; role: string | null; activeOrganizationId: string | null; sessionId: string }, via: 'session' | 'bearer'): Promise<Actor> => ({
     type: 'user',
-    id: result.user.id,
-    role: (result.user as { role?: string | null }).role ?? 'user',
-    // The session's active organization while the user is still a member (tenancy.ts).
-    tenantId: await activeTenant(ctx, result.user.id, result.session as { activeOrganizationId?: string | null }),
+    id: s.userId,
+    role: s.role ?? 'user',
+    tenantId: await activeTenant(ctx, s.userId, { activeOrganizationId: s.activeOrganizationId }),
     via,
-    sessionId: result.session.id,
+    sessionId: s.sessionId,
   });
 
   return async (request: FastifyRequest) => {
     const authorization = request.headers.authorization;
     if (authorization && /^bearer\s/i.test(authorization)) {
       // A bearer that is not a session token (a JWT, an admin token) is another resolver's.
-      const result = await lookup({ authorization }, true);
-      return result ? toActor(result, 'bearer') : null;
+      const result = await bearerSession(authorization);
+      if (!result) return null;
+      const session = result.session as { id: string; activeOrganizationId?: string | null };
+      const role = (result.user as { role?: string | null }).role ?? null;
+      return toActor({ userId: result.user.id, role, activeOrganizationId: session.activeOrganizationId ?? null, sessionId: session.id }, 'bearer');
     }
-    if (!request.cookies?.[runtime.sessionCookieName]) return null;
-    const result = await lookup({ cookie: request.headers.cookie ?? '' }, false);
-    if (!result) return null;
+    const cookie = request.cookies?.[runtime.sessionCookieName];
+    if (!cookie) return null;
+    const session = await readCookieSession(cookie);
+    if (!session) return null;
     assertSameOriginForCookie(request, trusted);
-    return toActor(result, 'session');
+    return toActor(session, 'session');
   };
 }
