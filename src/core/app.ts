@@ -2,7 +2,7 @@ import pino, { type Logger } from 'pino';
 import type { AppConfig } from './config/schema.js';
 import { Settings, settingsMigrations } from './config/settings.js';
 import { createDatabase, type Database } from './db/database.js';
-import { createMigrator, migrateUp, type MigrationSource } from './db/migrate.js';
+import { migrateDatabase, type MigrationSource } from './db/migrate.js';
 import { queueMigrations } from './drivers/queue/migrations.js';
 import { lockMigrations } from './drivers/lock/sql.js';
 import { createDrivers } from './drivers/index.js';
@@ -84,7 +84,7 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
 
   try {
     const migrations = migrationSources(opts.modules);
-    if (opts.migrate !== false) await migrateUp(await createMigrator(database, migrations));
+    if (opts.migrate !== false) await migrateDatabase(database, migrations);
 
     const metrics = createMetricsRegistry();
     const drivers = createDrivers(config, database, log, metrics);

@@ -45,3 +45,21 @@ export async function migrateUp(migrator: Migrator): Promise<MigrationResultSet[
   }
   return results;
 }
+
+/**
+ * Creates the migrator and runs pending migrations. Kysely's migrator checks for its tables by
+ * introspecting every schema of the database; a schema dropped by someone else at that moment
+ * (another app or test run sharing the server) makes PostgreSQL answer 3F000 for a schema that
+ * is not ours. That race is retried; every other error is not.
+ */
+export async function migrateDatabase(database: Database, sources: MigrationSource[]): Promise<MigrationResultSet['results']> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrateUp(await createMigrator(database, sources));
+    } catch (err) {
+      const code = ((err as { cause?: { code?: string } }).cause ?? (err as { code?: string }))?.code;
+      if (code !== '3F000' || attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 20 * attempt));
+    }
+  }
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../db/database.js';
-import { createMigrator, migrateUp } from '../../db/migrate.js';
+import { migrateDatabase } from '../../db/migrate.js';
 import { isolatedDatabase, targets, type IsolatedDatabase } from '../../../testing/targets.js';
 import { startTestSmtp, type TestSmtp } from '../../../modules/auth/test-helpers.js';
 import { createMailer, mailMigrations, readOutbox } from './index.js';
@@ -12,7 +12,7 @@ describe.each(targets)('outbox mailer on %s', (target) => {
   beforeAll(async () => {
     iso = await isolatedDatabase(target);
     database = createDatabase({ url: iso.url, schema: iso.schema });
-    await migrateUp(await createMigrator(database, [{ owner: 'core', migrations: mailMigrations }]));
+    await migrateDatabase(database, [{ owner: 'core', migrations: mailMigrations }]);
   });
   afterAll(async () => {
     await database?.destroy();
