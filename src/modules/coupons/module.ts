@@ -3,7 +3,11 @@ import { couponAdminRoutes } from './admin-routes.js';
 import { CouponsConfigSchema } from './config.js';
 import { messages } from './messages.js';
 import { couponRoutes } from './routes.js';
-import { migrations, type ActorType, type CouponType } from './schema.js';
+import { migrations, type ActorType } from './schema.js';
+import type { Redemption } from './model.js';
+
+/** The redemption as answered to the caller, keyed by redemptionId (its time stays in the row). */
+export type RedeemedEvent = Omit<Redemption, 'id' | 'redeemedAt'> & { redemptionId: string };
 import { CouponService } from './service.js';
 
 declare module '../../core/module.js' {
@@ -18,17 +22,7 @@ declare module '../../core/events.js' {
      * A coupon was redeemed (fired once, after commit). A wallet grants `value` credits for
      * type `credits`; handlers must be idempotent on redemptionId (replayRedeemed re-emits).
      */
-    'coupon.redeemed': {
-      redemptionId: string;
-      couponId: string;
-      code: string;
-      type: CouponType;
-      value: number | null;
-      currency: string | null;
-      itemKey: string | null;
-      actorType: ActorType;
-      actorId: string;
-    };
+    'coupon.redeemed': RedeemedEvent;
     /** A reward coupon was issued by grantReward (notifications may tell the player its code). */
     'coupon.granted': { grantId: string; couponId: string; code: string; source: string; actorType: ActorType; actorId: string };
     // Declared by the guests and users modules too; identical shapes merge, and this module

@@ -175,21 +175,11 @@ export class Redeemer {
    * stands; replay() re-emits once the handler is fixed (handlers are idempotent on redemptionId).
    */
   private async emit(row: RedemptionRow): Promise<void> {
-    const r = toRedemption(row);
     try {
-      await this.ctx.events.emit('coupon.redeemed', {
-        redemptionId: r.id,
-        couponId: r.couponId,
-        code: r.code,
-        type: r.type,
-        value: r.value,
-        currency: r.currency,
-        itemKey: r.itemKey,
-        actorType: r.actorType,
-        actorId: r.actorId,
-      });
+      const { id, redeemedAt: _at, ...rest } = toRedemption(row);
+      await this.ctx.events.emit('coupon.redeemed', { redemptionId: id, ...rest });
     } catch (err) {
-      this.ctx.log.error({ err, redemptionId: r.id }, 'a coupon.redeemed handler failed; use coupons.replayRedeemed after fixing it');
+      this.ctx.log.error({ err, redemptionId: row.id }, 'a coupon.redeemed handler failed; use coupons.replayRedeemed after fixing it');
     }
   }
 

@@ -12,7 +12,7 @@ import type { EventRow, GamificationTables, StreakRow } from './schema.js';
 type T = Transaction<GamificationTables>;
 const CHUNK = 500;
 
-/** `?` placeholders, renumbered `$1…` for PostgreSQL once, at load. */
+/** SQL written with `?` parameters; PostgreSQL's `$1…` numbering is derived once, at load. */
 const both = (text: string) => ({ sqlite: text, postgres: text.replace(/\?/g, (() => { let i = 0; return () => `$${++i}`; })()) });
 const run = async <R>(t: T, text: string, params: unknown[]): Promise<R[]> => (await t.executeQuery<R>(CompiledQuery.raw(text, params))).rows;
 
