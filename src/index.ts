@@ -8,6 +8,7 @@ export type { Actor } from './core/http/access.js';
 export { HttpProblem, problem, badRequest, unauthorized, forbidden, notFound, conflict, tooManyRequests } from './core/http/problem.js';
 export { paginate, Page, PageQuery } from './core/db/paginate.js';
 export { isUniqueViolation } from './core/db/database.js';
+export { safeEqual } from './core/crypto.js';
 export { scopeToTenant, tenantValue, requireTenant } from './core/db/tenant.js';
 export { verifyServiceJwt } from './modules/auth/jwt.js';
 export { createApp } from './core/app.js';

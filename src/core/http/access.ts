@@ -1,4 +1,5 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { safeEqual } from '../crypto.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../config/schema.js';
 import { forbidden, unauthorized } from './problem.js';
@@ -47,7 +48,7 @@ export class Access {
         const header = req.headers.authorization;
         if (!header?.startsWith('Bearer ')) return null;
         const given = createHash('sha256').update(header.slice(7)).digest();
-        return timingSafeEqual(given, expected)
+        return safeEqual(given, expected)
           ? { type: 'service', id: 'admin-token', role: 'admin', tenantId: null, via: 'admin_token' }
           : null;
       }, -100);

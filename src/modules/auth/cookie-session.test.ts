@@ -44,6 +44,18 @@ describe.each(targets)('cookie session reader on %s', (target) => {
     expect(await whoami(tampered)).toBeNull();
   });
 
+  it('resolves a signature of the right length in characters but not in bytes to anonymous', async () => {
+    const s = await signUpAndIn(t.app);
+    const [name, value] = s.cookie.split(';').map((c) => c.trim()).find((c) => c.includes('session_token'))!.split('=');
+    const decoded = decodeURIComponent(value);
+    const token = decoded.slice(0, decoded.lastIndexOf('.'));
+    // 44 characters ending in '=', as the reader expects, but 45 bytes in UTF-8.
+    const forged = `${name}=${encodeURIComponent(`${token}.${'ñ'}${'A'.repeat(42)}=`)}`;
+    const res = await t.app.inject({ url: '/v1/probe/whoami', headers: { cookie: forged } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().actor).toBeNull();
+  });
+
   it('refuses an expired session at once', async () => {
     const s = await signUpAndIn(t.app);
     expect(await whoami(s.cookie)).not.toBeNull();

@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { safeEqual } from '../../core/crypto.js';
 import type { ModuleContext } from '../../core/module.js';
 import type { AuthConfig } from './config.js';
 import { betterAuthSecret } from './better-auth.js';
@@ -46,7 +47,7 @@ export function createCookieSessionReader(ctx: ModuleContext<AuthConfig>) {
     // better-call's format: standard base64 of a 32-byte HMAC, always 44 characters.
     if (signature.length !== 44 || !signature.endsWith('=')) return null;
     const expected = createHmac('sha256', key).update(token).digest('base64');
-    return timingSafeEqual(Buffer.from(signature), Buffer.from(expected)) ? token : null;
+    return safeEqual(signature, expected) ? token : null;
   };
 
   return async (cookieValue: string): Promise<CookieSession | null> => {

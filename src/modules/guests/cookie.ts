@@ -1,4 +1,5 @@
-import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { createHmac, hkdfSync } from 'node:crypto';
+import { safeEqual } from '../../core/crypto.js';
 import type { FastifyReply } from 'fastify';
 
 /**
@@ -37,7 +38,7 @@ export class GuestCookie {
     const payload = value.slice(0, last);
     const given = Buffer.from(value.slice(last + 1), 'base64url');
     const expected = this.mac(payload);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+    if (!safeEqual(given, expected)) return null;
     const id = payload.slice(3);
     return id.length > 0 ? id : null;
   }
