@@ -9,6 +9,8 @@ export { HttpProblem, problem, badRequest, unauthorized, forbidden, notFound, co
 export { paginate, Page, PageQuery } from './core/db/paginate.js';
 export { isUniqueViolation } from './core/db/database.js';
 export { safeEqual } from './core/crypto.js';
+export { columnTypes, dialectOf, toIso, toIsoOrNull, timestampParam, boolValue, forUpdate, lockKey, typedDb, typedTrx } from './core/db/dialect.js';
+export type { Timestamp } from './core/db/dialect.js';
 export { scopeToTenant, tenantValue, requireTenant } from './core/db/tenant.js';
 export { verifyServiceJwt } from './modules/auth/jwt.js';
 export { createApp } from './core/app.js';
