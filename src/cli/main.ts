@@ -9,6 +9,7 @@ import { migrationSources } from '../core/app.js';
 import { availableModules, bootstrap, buildApp, withApp } from './bootstrap.js';
 import { checkConfigFile } from '../core/config/check.js';
 import { registerExtraCommands } from './commands.js';
+import { exitOnSignals } from './shutdown.js';
 
 /** The migrator of the configured database and every installed module, closed afterwards. */
 async function withMigrator(configFile: string | undefined, fn: (migrator: Migrator) => Promise<void>): Promise<void> {
@@ -34,15 +35,7 @@ program
     const app = await buildApp(o.config, { migrate: o.migrate });
     const address = await app.listen();
     app.ctx.log.info({ address, modules: app.modules.map((m) => m.name), ms: Math.round(performance.now() - started) }, 'Neptuno ready');
-    let stopping = false;
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      process.on(signal, () => {
-        if (stopping) process.exit(1);
-        stopping = true;
-        app.ctx.log.info({ signal }, 'shutting down');
-        void app.close().then(() => process.exit(0));
-      });
-    }
+    exitOnSignals(app, app.ctx.log, app.ctx.appConfig.server.shutdownTimeoutMs);
   });
 
 const migrate = program.command('migrate').description('database migrations');

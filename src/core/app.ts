@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { AppConfig } from './config/schema.js';
 import { Settings, settingsMigrations } from './config/settings.js';
 import { createDatabase, type Database } from './db/database.js';
@@ -19,6 +19,9 @@ import { I18n } from './i18n/index.js';
 import type { AnyModule, App, KernelContext, Services } from './module.js';
 import { resolveModules } from './modules.js';
 import { mountModuleRoutes, wireModules } from './wiring.js';
+import { createLogger } from './log.js';
+
+export { createLogger } from './log.js';
 
 export interface CreateAppOptions {
   config: AppConfig;
@@ -52,23 +55,6 @@ export function migrationSources(modules: AnyModule[]): MigrationSource[] {
     { owner: 'core', migrations: { ...settingsMigrations, ...queueMigrations, ...lockMigrations, ...mailMigrations } },
     ...modules.filter((m) => m.migrations).map((m) => ({ owner: m.name, migrations: m.migrations! })),
   ];
-}
-
-export function createLogger(config: AppConfig): Logger {
-  return pino(
-    {
-      level: config.log.level,
-      base: { app: 'neptuno' },
-      redact: {
-        // Exact paths only: wildcard paths make pino walk every object on every log line.
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'password', 'secret', 'token'],
-        censor: '[redacted]',
-      },
-    },
-    // Asynchronous stdout: under load, lines written while a write is in flight go out together
-    // (one syscall for many requests) instead of one blocking write per line. Flushed on exit.
-    pino.destination({ dest: 1, sync: false }),
-  );
 }
 
 /** Builds drivers, migrates, wires modules and routes. Call listen() to serve. */

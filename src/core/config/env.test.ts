@@ -68,6 +68,14 @@ describe('env overrides: the usual names', () => {
     expect(() => load({ NODE_ENV: 'staging' }, 'env: production\n')).toThrow(/secret/);
   });
 
+  it('makes server.publicUrl follow the port unless it is set', () => {
+    expect(load({}).config.server.publicUrl).toBe('http://localhost:8000');
+    expect(load({ PORT: '3001' }).config.server.publicUrl).toBe('http://localhost:3001');
+    expect(load({}, 'server:\n  port: 9100\n').config.server.publicUrl).toBe('http://localhost:9100');
+    expect(load({ PORT: '3001' }, 'server:\n  publicUrl: https://api.example.com\n').config.server.publicUrl).toBe('https://api.example.com');
+    expect(load({ PORT: '3001', NEPTUNO_SERVER__PUBLIC_URL: 'https://x.example.com' }).config.server.publicUrl).toBe('https://x.example.com');
+  });
+
   it('treats an empty variable as unset', () => {
     expect(load({ PORT: '', NEPTUNO_JOBS__CONCURRENCY: '' }).config.server.port).toBe(8000);
   });

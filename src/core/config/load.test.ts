@@ -57,7 +57,8 @@ describe('loadConfig: file', () => {
     expect(load('# nothing yet\n').config.server.port).toBe(8000);
     const loaded = load('server:\n  # port: 1\nmodules:\n');
     expect(loaded.file).toBe(join(dir, 'neptuno.yaml'));
-    expect(loaded.config.server.host).toBe('0.0.0.0');
+    // Loopback unless HOST (or server.host) says otherwise: development is not on the network.
+    expect(loaded.config.server.host).toBe('127.0.0.1');
     expect(loaded.config.modules.guestbook.enabled).toBe(true);
   });
 
@@ -112,6 +113,7 @@ modules:
       trustProxy: 1,
       bodyLimit: 2048,
       requestTimeoutMs: 0,
+      shutdownTimeoutMs: 10_000,
       cors: { origins: ['https://www.example.com'], credentials: true },
     });
     expect(c.database).toEqual({ url: 'postgres://app:pw@db:5432/app', poolSize: 5 });

@@ -54,6 +54,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   const value = source.value;
   dropEmptySections(schema, value);
   const overrides = applyEnvOverrides(value, schema, env);
+  const publicUrlGiven = isPlainObject(value.server) && value.server.publicUrl !== undefined;
   try {
     Value.Default(schema, value);
   } catch {
@@ -77,6 +78,9 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   if (issues.length) throw new ConfigError(issues);
 
   const { config, moduleConfigs } = split(value);
+  // `PORT=3001 npm start` must serve (and trust, for cookie requests) http://localhost:3001, not
+  // the default's :8000. Port 0 (a free port, tests) is only known after listening: default kept.
+  if (!publicUrlGiven && config.server.port > 0) config.server.publicUrl = `http://localhost:${config.server.port}`;
   const unsafe = productionFindings(config).map((f) => issue(f.path.join('.'), f.code, f.message, at(f.path)));
   if (unsafe.length) throw new ConfigError(unsafe);
 

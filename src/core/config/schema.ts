@@ -11,14 +11,23 @@ const Closed = { additionalProperties: false } as const;
 
 export const ServerConfig = Type.Object(
   {
-    host: Type.String({ default: '0.0.0.0' }),
+    /** Loopback by default: a development server is not reachable from the network unless asked (HOST=0.0.0.0; the Docker image sets it). */
+    host: Type.String({ default: '127.0.0.1' }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 8000 }),
-    /** Public base URL, used in links (emails, OAuth callbacks). */
+    /**
+     * Public base URL, used in links (emails, OAuth callbacks); its origin is trusted for cookie
+     * requests. Left unset, the loader makes it http://localhost:<port>, following `port`.
+     */
     publicUrl: Type.String({ default: 'http://localhost:8000' }),
     /** false, true (trust every hop), a hop count, or a comma-separated list of proxy IPs/CIDRs. */
     trustProxy: Type.Union([Type.Boolean(), Type.Integer({ minimum: 0 }), Type.String()], { default: false }),
     bodyLimit: Type.Integer({ minimum: 1024, default: 1_048_576 }),
     requestTimeoutMs: Type.Integer({ minimum: 0, default: 30_000 }),
+    /**
+     * After SIGTERM/SIGINT, in-flight requests and drivers get this long to finish; then the
+     * process exits anyway (code 1). Log flushing adds at most ~2 s on top.
+     */
+    shutdownTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
     cors: Type.Object(
       {
         /** Allowed origins; `*` allows any origin but never together with credentials in production. */
