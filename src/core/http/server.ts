@@ -39,6 +39,9 @@ export async function createServer(config: AppConfig, logger: Logger, secret: st
     bodyLimit: config.server.bodyLimit,
     requestTimeout: config.server.requestTimeoutMs,
     return503OnClosing: true,
+    // One rule for every path: `/v1/x/` is `/v1/x`. Routes are registered without a trailing
+    // slash (a group's root is '' under its prefix), so the OpenAPI document lists none.
+    routerOptions: { ignoreTrailingSlash: true },
     ajv: {
       customOptions: {
         // Unknown body fields are rejected by the schemas (additionalProperties: false), not dropped.

@@ -14,7 +14,7 @@ export async function couponAdminRoutes(app: App, ctx: ModuleContext<CouponsConf
   const tags = ['coupons', 'admin'];
 
   app.post(
-    '/',
+    '',
     {
       schema: {
         tags,
@@ -27,7 +27,7 @@ export async function couponAdminRoutes(app: App, ctx: ModuleContext<CouponsConf
   );
 
   app.get(
-    '/',
+    '',
     {
       schema: {
         tags,
