@@ -3,8 +3,17 @@ import { Type, type Static } from 'typebox';
 /** `modules.guests` in neptuno.yaml. */
 export const GuestsConfigSchema = Type.Object(
   {
-    /** Generated names are "<prefix> <4 digits>". */
-    namePrefix: Type.String({ minLength: 1, maxLength: 30, default: 'Invitado' }),
+    /**
+     * Generated names are "<prefix> <4 digits>", the prefix in the language the visitor's
+     * browser asked for (Accept-Language) when the guest is created. One string: every language.
+     */
+    namePrefix: Type.Union(
+      [
+        Type.Object({ es: Type.String({ minLength: 1, maxLength: 30 }), en: Type.String({ minLength: 1, maxLength: 30 }) }, { additionalProperties: false }),
+        Type.String({ minLength: 1, maxLength: 30 }),
+      ],
+      { default: { es: 'Invitado', en: 'Guest' } },
+    ),
     /** Guests never merged and idle longer than this are deleted by the hourly cron. */
     maxIdleDays: Type.Integer({ minimum: 1, default: 30 }),
     /** Browser lifetime of the cookie; the server-side idle limit is what really ends a guest. */

@@ -81,7 +81,7 @@ describe.each(targets)('guests on %s', (target) => {
     t = await createTestApp({
       target,
       modules: [guestsModule, scoresModule],
-      config: { admin: { token: ADMIN_TOKEN }, server: { trustProxy: true }, modules: { guests: { namePrefix: 'Invitado' } } },
+      config: { admin: { token: ADMIN_TOKEN }, server: { trustProxy: true }, modules: { guests: {} } },
     });
   });
   afterAll(async () => {
@@ -110,6 +110,21 @@ describe.each(targets)('guests on %s', (target) => {
     expect(again.body).toMatchObject({ id: first.body.id, created: false });
     expect(again.cookie).toBeUndefined();
     expect(t.ctx.services.guests.cookieName).toBe('__Host-neptuno_guest');
+  });
+
+  it('names a new guest in the language the browser asked for', async () => {
+    const en = await newGuest(undefined, { 'accept-language': 'en-US,en;q=0.9' });
+    expect(en.body.displayName).toMatch(/^Guest \d{4}$/);
+    const es = await newGuest(undefined, { 'accept-language': 'es-AR' });
+    expect(es.body.displayName).toMatch(/^Invitado \d{4}$/);
+    // One string for every language, as before.
+    const fixed = await createTestApp({ target, modules: [guestsModule, scoresModule], replicaOf: t, config: { modules: { guests: { namePrefix: 'Jugador' } } } });
+    try {
+      const res = await fixed.app.inject({ method: 'POST', url: '/v1/public/guest', headers: { 'accept-language': 'en' } });
+      expect(res.json().displayName).toMatch(/^Jugador \d{4}$/);
+    } finally {
+      await fixed.close();
+    }
   });
 
   it('accepts a valid display name and rejects control characters and overlong names', async () => {

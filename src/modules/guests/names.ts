@@ -3,9 +3,15 @@ import type { FieldError } from '../../core/http/problem.js';
 
 export const DISPLAY_NAME_MAX = 40;
 
-/** "Invitado 4821": the prefix is configurable (modules.guests.namePrefix). */
-export function generateDisplayName(prefix: string): string {
-  return `${prefix} ${randomInt(1000, 10000)}`;
+/** modules.guests.namePrefix: one prefix per language, or one for all. */
+export type NamePrefix = string | { es: string; en: string };
+
+/**
+ * "Invitado 4821" for a Spanish page, "Guest 4821" for an English one. The name is chosen once,
+ * at creation, in the language the visitor's browser asked for: other players see it as it is.
+ */
+export function generateDisplayName(prefix: NamePrefix, locale: 'es' | 'en'): string {
+  return `${typeof prefix === 'string' ? prefix : prefix[locale]} ${randomInt(1000, 10000)}`;
 }
 
 // Control (Cc), format (Cf: bidi overrides, zero-width joiners), line/paragraph separators,

@@ -61,7 +61,7 @@ export async function guestRoutes(app: App, ctx: ModuleContext<GuestsConfig>) {
         return reply.code(200).send({ id: guest.id, displayName: guest.displayName, createdAt: guest.createdAt, created: false });
       }
       await guests().assertCanCreate(request.ip);
-      const guest = await guests().create({ displayName, ip: request.ip ?? null });
+      const guest = await guests().create({ displayName, ip: request.ip ?? null, locale: request.locale });
       guests().cookie.set(reply, guest.id);
       return reply.code(201).send({ id: guest.id, displayName: guest.displayName, createdAt: guest.createdAt, created: true });
     },

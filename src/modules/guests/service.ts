@@ -78,9 +78,13 @@ export class GuestService {
     if (!hit.allowed) throw tooManyRequests(hit.retryAfterMs, 'guest_rate_limited');
   }
 
-  /** Creates a guest. `displayName` is validated; without one a friendly name is generated. */
-  async create(input: { displayName?: string; ip?: string | null } = {}): Promise<Guest> {
-    const displayName = input.displayName === undefined ? generateDisplayName(this.ctx.config.namePrefix) : this.checkName(input.displayName);
+  /**
+   * Creates a guest. `displayName` is validated; without one a friendly name is generated in
+   * `locale` (the request's language; default: i18n.defaultLocale).
+   */
+  async create(input: { displayName?: string; ip?: string | null; locale?: 'es' | 'en' } = {}): Promise<Guest> {
+    const locale = input.locale ?? this.ctx.appConfig.i18n.defaultLocale;
+    const displayName = input.displayName === undefined ? generateDisplayName(this.ctx.config.namePrefix, locale) : this.checkName(input.displayName);
     const now = new Date().toISOString();
     const row: GuestRow = {
       id: randomUUID(),
@@ -171,7 +175,7 @@ export class GuestService {
     const current = await this.fromRequest(request);
     if (current) return current;
     await this.assertCanCreate(request.ip);
-    const guest = await this.create({ ip: request.ip ?? null });
+    const guest = await this.create({ ip: request.ip ?? null, locale: request.locale });
     this.cookie.set(reply, guest.id);
     this.ensured.set(request, guest);
     const actor = await request.actor();
