@@ -23,6 +23,17 @@ const GroupRule = (ip: [number, number], account: [number, number]) =>
 
 const MINUTE = 60_000;
 
+/**
+ * Sign-in budgets. Per IP (across accounts); per (account, IP) pair, which is what stops a
+ * guesser at one address without locking the owner out from another; and a slower budget per
+ * account across all addresses, which slows a distributed attack. When only that last one is
+ * spent, an address the account completed a sign-in from within `knownIpDays` still gets in.
+ */
+const SignInRule = Type.Object(
+  { ip: Rule(30, 5 * MINUTE), accountIp: Rule(10, 15 * MINUTE), account: Rule(50, 60 * MINUTE) },
+  { ...Closed, default: {} },
+);
+
 export const AuthConfig = Type.Object(
   {
     /**
@@ -62,7 +73,9 @@ export const AuthConfig = Type.Object(
       {
         /** On in every environment; switch off only behind another limiter. */
         enabled: Type.Boolean({ default: true }),
-        signIn: GroupRule([30, 5 * MINUTE], [10, 15 * MINUTE]),
+        signIn: SignInRule,
+        /** How long a completed sign-in makes its address "known" to the account (0: never). */
+        knownIpDays: Type.Integer({ minimum: 0, maximum: 400, default: 30 }),
         signUp: GroupRule([30, 10 * MINUTE], [5, 60 * MINUTE]),
         passwordReset: GroupRule([10, 10 * MINUTE], [5, 60 * MINUTE]),
         verificationEmail: GroupRule([10, 10 * MINUTE], [5, 60 * MINUTE]),
@@ -85,4 +98,4 @@ export const AuthConfig = Type.Object(
 );
 
 export type AuthConfig = Static<typeof AuthConfig>;
-export type RateLimitGroup = Exclude<keyof AuthConfig['rateLimit'], 'enabled'>;
+export type RateLimitGroup = Exclude<keyof AuthConfig['rateLimit'], 'enabled' | 'knownIpDays'>;

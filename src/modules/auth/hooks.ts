@@ -1,6 +1,7 @@
 import type { ModuleContext, Services } from '../../core/module.js';
 import type { AuthConfig } from './config.js';
-import { accountKey } from './rate-limit.js';
+import { rememberSignIn } from './rate-limit.js';
+import { CLIENT_IP_HEADER } from './origins.js';
 
 /**
  * What happens around better-auth's writes. `afterUserCreated` is a database hook, which
@@ -29,19 +30,19 @@ export async function afterUserCreated(ctx: ModuleContext<AuthConfig>, user: { i
 /**
  * A real sign-in finished (password without 2FA, second factor, social callback…; decided in
  * sign-in.ts): fire user.signed_in and, when the caller played as a guest, merge that guest into
- * the user and clear its cookie. Also clears the account's sign-in rate-limit budget.
+ * the user and clear its cookie. Also clears the (account, IP) sign-in budget and remembers the IP.
  */
 export async function afterSignIn(ctx: ModuleContext<AuthConfig>, user: { userId: string; email: string }, endpoint: EndpointLike): Promise<void> {
   const { userId } = user;
-  if (ctx.config.rateLimit.enabled) {
-    // The owner got in, so their own earlier typos no longer count against the account. Only
-    // here, once the sign-in is complete: a right password with the second factor pending is not
-    // enough, or it would hand a password-guesser a fresh budget for every challenge.
-    try {
-      await ctx.rateLimiter.reset(accountKey('signIn', user.email.trim().toLowerCase()));
-    } catch (err) {
-      ctx.log.error({ err, userId }, 'sign-in budget reset failed');
-    }
+  // The owner got in, so their own earlier typos from this address no longer count, and the
+  // address becomes one they are known to use (rate-limit.ts). Only here, once the sign-in is
+  // complete: a right password with the second factor pending is not enough, or it would hand a
+  // password-guesser a fresh budget for every challenge.
+  try {
+    const ip = endpoint.request?.headers.get(CLIENT_IP_HEADER) ?? endpoint.headers?.get(CLIENT_IP_HEADER) ?? null;
+    await rememberSignIn(ctx, user.email, ip);
+  } catch (err) {
+    ctx.log.error({ err, userId }, 'sign-in budget reset failed');
   }
   try {
     await ctx.events.emit('user.signed_in', { userId });
