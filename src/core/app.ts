@@ -12,6 +12,8 @@ import { Access } from './http/access.js';
 import { kernelAdminRoutes } from './http/admin-routes.js';
 import { installErrorHandling } from './http/errors.js';
 import { installHealth, type HealthCheck } from './http/health.js';
+import { installIdempotency } from './http/idempotency.js';
+import { idempotencyMigrations } from './http/idempotency-store.js';
 import { createMetricsRegistry, installHttpMetrics } from './http/metrics.js';
 import { installOpenApi } from './http/openapi.js';
 import { createServer } from './http/server.js';
@@ -52,7 +54,7 @@ export interface NeptunoApp {
 /** Every migration the kernel and the given modules own (disabled modules too: enabling is a flip). */
 export function migrationSources(modules: AnyModule[]): MigrationSource[] {
   return [
-    { owner: 'core', migrations: { ...settingsMigrations, ...queueMigrations, ...lockMigrations, ...mailMigrations } },
+    { owner: 'core', migrations: { ...settingsMigrations, ...queueMigrations, ...lockMigrations, ...mailMigrations, ...idempotencyMigrations } },
     ...modules.filter((m) => m.migrations).map((m) => ({ owner: m.name, migrations: m.migrations! })),
   ];
 }
@@ -126,6 +128,9 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
       return (this._actor ??= access.resolve(this as any));
     } as never);
     installHttpMetrics(server, metrics);
+    // Before any route is registered: `config: { idempotent: true }` is read as routes are added.
+    const idempotency = installIdempotency(server, { database });
+    cron.add({ name: 'core.idempotency-prune', schedule: '23 * * * *', run: async () => void (await idempotency.prune()) });
     await installOpenApi(server, config.server.publicUrl);
 
     const checks: Record<string, HealthCheck> = { database: () => database.ping(), queue: () => queue.ping() };

@@ -76,7 +76,6 @@ export class Lifecycle {
           .where('owner_actor_type', '=', 'guest')
           .where('owner_actor_id', '=', guestId)
           .execute();
-        await trx.deleteFrom('coupon_idempotency').where('actor_type', '=', 'guest').where('actor_id', '=', guestId).execute();
         return { redemptions, grants };
       },
       // Two merges of one guest at once: PostgreSQL aborts one (retried by ctx.tx), which then finds nothing.
@@ -85,7 +84,8 @@ export class Lifecycle {
   }
 
   /**
-   * Forgets an actor: redemptions, grants, stored answers and personal coupons. Coupon counters
+   * Forgets an actor: redemptions, grants and personal coupons (its Idempotency-Key answers expire
+   * with the kernel's TTL). Coupon counters
    * stay as they are: a used single-use code does not come back because its user left.
    */
   async forget(actorType: ActorType, actorIds: string[]): Promise<void> {
@@ -93,7 +93,6 @@ export class Lifecycle {
     await this.ctx.tx(async (trx: Trx) => {
       await trx.deleteFrom('coupon_redemptions').where('actor_type', '=', actorType).where('actor_id', 'in', actorIds).execute();
       await trx.deleteFrom('coupon_grants').where('actor_type', '=', actorType).where('actor_id', 'in', actorIds).execute();
-      await trx.deleteFrom('coupon_idempotency').where('actor_type', '=', actorType).where('actor_id', 'in', actorIds).execute();
       await trx.deleteFrom('coupons').where('kind', '=', 'personal').where('owner_actor_type', '=', actorType).where('owner_actor_id', 'in', actorIds).execute();
     });
   }

@@ -18,8 +18,6 @@ export const messages: Record<'es' | 'en', Messages> = {
     'coupon_in_use.detail': 'El cupón ya fue canjeado u otorgado; desactívalo en lugar de borrarlo.',
     coupon_max_below_count: 'Límite demasiado bajo',
     'coupon_max_below_count.detail': 'El máximo de canjes no puede ser menor que los canjes ya hechos.',
-    invalid_idempotency_key: 'Idempotency-Key no válida',
-    'invalid_idempotency_key.detail': 'La cabecera Idempotency-Key debe tener entre 1 y 255 caracteres ASCII visibles.',
   },
   en: {
     coupon_not_found: 'Coupon not found',
@@ -38,7 +36,5 @@ export const messages: Record<'es' | 'en', Messages> = {
     'coupon_in_use.detail': 'The coupon has been redeemed or granted; deactivate it instead of deleting it.',
     coupon_max_below_count: 'Limit too low',
     'coupon_max_below_count.detail': 'The maximum number of redemptions cannot be lower than the redemptions already made.',
-    invalid_idempotency_key: 'Invalid Idempotency-Key',
-    'invalid_idempotency_key.detail': 'The Idempotency-Key header must have 1 to 255 visible ASCII characters.',
   },
 };

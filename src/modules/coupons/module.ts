@@ -41,16 +41,6 @@ export default defineModule({
   services: (ctx) => ({ coupons: new CouponService(ctx) }),
   routes: couponRoutes,
   adminRoutes: couponAdminRoutes,
-  crons: [
-    {
-      name: 'idempotency-cleanup',
-      schedule: '41 * * * *',
-      run: async (ctx) => {
-        const removed = await ctx.services.coupons.removeExpiredIdempotencyKeys();
-        if (removed) ctx.log.info({ removed }, 'removed expired coupon idempotency keys');
-      },
-    },
-  ],
   on: {
     'guest.merged': async ({ guestId, userId }, ctx) => {
       await ctx.services.coupons.lifecycle.mergeGuest(guestId, userId);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DomainEvents } from '../../core/events.js';
+import { IdempotencyStore } from '../../core/http/idempotency-store.js';
 import type { TestApp } from '../../testing/app.js';
 import { targets } from '../../testing/targets.js';
 import { admin, couponTestApp, createCoupon, newGuest, redeem, user } from './testing.js';
@@ -85,7 +86,7 @@ describe.each(targets)('coupon redemption on %s', (target) => {
     expect(again.statusCode).toBe(201);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.json()).toEqual(first.json());
-    expect(await problemOf(await redeem(t, guest.headers, other.code, 'order-1'))).toEqual([409, 'idempotency_conflict']);
+    expect(await problemOf(await redeem(t, guest.headers, other.code, 'order-1'))).toEqual([422, 'idempotency_key_reused']);
     // Keys belong to their actor: another guest's 'order-1' is a new request.
     const stranger = await redeem(t, (await newGuest(t)).headers, coupon.code, 'order-1');
     expect(stranger.statusCode).toBe(201);
@@ -103,8 +104,8 @@ describe.each(targets)('coupon redemption on %s', (target) => {
     await t.app.inject({ method: 'PATCH', url: `/v1/admin/coupons/${later.id}`, headers: admin, payload: { startsAt: null } });
     expect((await redeem(t, guest.headers, later.code, 'retry-me')).statusCode).toBe(201);
 
-    // Stored answers expire after idempotencyTtlHours.
-    expect(await t.ctx.services.coupons.removeExpiredIdempotencyKeys(new Date(Date.now() + 25 * 3_600_000))).toBeGreaterThanOrEqual(3);
+    // Stored answers expire after idempotencyTtlHours (the kernel's cron prunes them).
+    expect(await new IdempotencyStore(t.ctx.database).prune(Date.now() + 25 * 3_600_000)).toBeGreaterThanOrEqual(3);
   });
 
   it('requires an actor and a well-formed body', async () => {

@@ -1,25 +1,18 @@
-import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { ModuleContext } from '../../core/module.js';
 import type { Actor } from '../../core/http/access.js';
 import { isUniqueViolation, type Trx } from '../../core/db/database.js';
-import { badRequest, conflict, notFound, problem } from '../../core/http/problem.js';
+import type { IdempotencyClaim } from '../../core/http/idempotency.js';
+import { conflict, notFound, problem } from '../../core/http/problem.js';
 import { newId, normalizeCode } from './codes.js';
 import type { CouponsConfig } from './config.js';
 import { toRedemption, type Redemption } from './model.js';
-import type { CouponRow, IdempotencyRow, RedemptionRow } from './schema.js';
+import type { CouponRow, RedemptionRow } from './schema.js';
 
 export interface RedeemResult {
   status: number;
   redemption: Redemption;
-  /** True when this answer is the stored one of an earlier request with the same Idempotency-Key. */
-  replayed: boolean;
 }
-
-/** Thrown inside the transaction when another request already holds this Idempotency-Key. */
-class KeyTaken extends Error {}
-
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** Why a coupon cannot be redeemed right now, or null when it can (before the counters are touched). */
 export function redeemBlocker(c: CouponRow, actor: Pick<Actor, 'type' | 'id' | 'tenantId'>, now = Date.now()) {
@@ -39,54 +32,26 @@ export function redeemBlocker(c: CouponRow, actor: Pick<Actor, 'type' | 'id' | '
 /**
  * Redemption: exactly-once under concurrency on both dialects.
  *
- * In one transaction: claim the Idempotency-Key (primary key), check the coupon, then
+ * In one transaction: check the coupon, then
  * `UPDATE coupons SET redemptions_count = redemptions_count + 1 WHERE … redemptions_count < max`
  * — on PostgreSQL that row lock serializes every redemption of the same coupon, and the
  * statements after it see what the previous winner committed; SQLite runs one write
  * transaction at a time. The per-actor count is read again after the lock, and the unique
  * (coupon, actor, seq) constraint is the last line of defence for the per-user limit.
+ * With an Idempotency-Key (the kernel's, see core/http/idempotency.ts) the answer is stored in
+ * the same transaction, so a crash after the commit cannot make a retry redeem twice.
  */
 export class Redeemer {
   constructor(private readonly ctx: ModuleContext<CouponsConfig>) {}
 
-  async redeem({ code, actor, idempotencyKey }: { code: string; actor: Actor; idempotencyKey?: string }): Promise<RedeemResult> {
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-      throw badRequest('invalid_idempotency_key', { errors: [{ pointer: '/headers/idempotency-key', code: 'pattern', detail: '1-255 visible ASCII characters' }] });
-    }
-    const normalized = normalizeCode(code);
-    const hash = createHash('sha256').update(JSON.stringify({ code: normalized })).digest('hex');
-    if (idempotencyKey) {
-      const stored = await this.stored(actor, idempotencyKey);
-      if (stored) return this.answerStored(stored, hash);
-    }
-    let row: RedemptionRow;
-    try {
-      row = await this.ctx.tx((trx) => this.redeemIn(trx, normalized, actor, idempotencyKey, hash));
-    } catch (err) {
-      if (idempotencyKey && (err instanceof KeyTaken || isUniqueViolation(err))) {
-        const stored = await this.stored(actor, idempotencyKey);
-        if (stored) return this.answerStored(stored, hash);
-        throw conflict('idempotency_conflict');
-      }
-      throw err;
-    }
+  async redeem({ code, actor, idempotency }: { code: string; actor: Actor; idempotency?: IdempotencyClaim }): Promise<RedeemResult> {
+    const row = await this.ctx.tx((trx) => this.redeemIn(trx, normalizeCode(code), actor, idempotency));
     await this.emit(row);
-    return { status: 201, redemption: toRedemption(row), replayed: false };
+    return { status: 201, redemption: toRedemption(row) };
   }
 
-  private async redeemIn(trx: Trx, code: string, actor: Actor, key: string | undefined, hash: string): Promise<RedemptionRow> {
+  private async redeemIn(trx: Trx, code: string, actor: Actor, idempotency: IdempotencyClaim | undefined): Promise<RedemptionRow> {
     const now = new Date().toISOString();
-    if (key) {
-      try {
-        await trx
-          .insertInto('coupon_idempotency')
-          .values({ actor_type: actor.type, actor_id: actor.id, key, request_hash: hash, status: 0, response: '', created_at: now } satisfies IdempotencyRow)
-          .execute();
-      } catch (err) {
-        if (isUniqueViolation(err)) throw new KeyTaken();
-        throw err;
-      }
-    }
     const coupon = (await trx.selectFrom('coupons').selectAll().where('code', '=', code).executeTakeFirst()) as CouponRow | undefined;
     if (!coupon) throw notFound('coupon_not_found');
     const blocker = redeemBlocker(coupon, actor);
@@ -130,15 +95,7 @@ export class Redeemer {
       if (isUniqueViolation(err)) throw conflict('coupon_already_redeemed');
       throw err;
     }
-    if (key) {
-      await trx
-        .updateTable('coupon_idempotency')
-        .set({ status: 201, response: JSON.stringify(toRedemption(row)) })
-        .where('actor_type', '=', actor.type)
-        .where('actor_id', '=', actor.id)
-        .where('key', '=', key)
-        .execute();
-    }
+    await idempotency?.saveIn(trx, 201, toRedemption(row));
     return row;
   }
 
@@ -151,22 +108,6 @@ export class Redeemer {
       .where('actor_id', '=', actor.id)
       .executeTakeFirstOrThrow();
     return Number(r.n);
-  }
-
-  private async stored(actor: Actor, key: string): Promise<IdempotencyRow | undefined> {
-    return (await this.ctx.db
-      .selectFrom('coupon_idempotency')
-      .selectAll()
-      .where('actor_type', '=', actor.type)
-      .where('actor_id', '=', actor.id)
-      .where('key', '=', key)
-      .executeTakeFirst()) as IdempotencyRow | undefined;
-  }
-
-  private answerStored(stored: IdempotencyRow, hash: string): RedeemResult {
-    // Same key, other body; or (in theory) a claim whose answer is not written yet.
-    if (stored.request_hash !== hash || Number(stored.status) === 0) throw conflict('idempotency_conflict');
-    return { status: Number(stored.status), redemption: JSON.parse(stored.response) as Redemption, replayed: true };
   }
 
   /**
@@ -188,13 +129,5 @@ export class Redeemer {
     if (!row) return false;
     await this.emit(row as RedemptionRow);
     return true;
-  }
-
-  /** Drops stored Idempotency-Key answers older than the configured TTL. */
-  async removeExpiredKeys(now = new Date()): Promise<number> {
-    const cutoff = new Date(now.getTime() - this.ctx.config.idempotencyTtlHours * 3_600_000).toISOString();
-    const value = this.ctx.dialect === 'postgres' ? sql`cast(${cutoff} as timestamptz)` : sql`${cutoff}`;
-    const res = await this.ctx.db.deleteFrom('coupon_idempotency').where(sql<boolean>`created_at < ${value}`).executeTakeFirst();
-    return Number(res.numDeletedRows);
   }
 }

@@ -71,17 +71,6 @@ export interface GrantRow {
   created_at: Timestamp;
 }
 
-/** Stored answer of a redeem request sent with an Idempotency-Key. */
-export interface IdempotencyRow {
-  actor_type: ActorType;
-  actor_id: string;
-  key: string;
-  request_hash: string;
-  status: number;
-  response: string;
-  created_at: Timestamp;
-}
-
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const isPostgres = (db: Kysely<any>) => db.getExecutor().adapter instanceof PostgresAdapter;
 
@@ -161,7 +150,27 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('coupon_idempotency_created_idx').on('coupon_idempotency').column('created_at').execute();
     },
     async down(db) {
-      for (const t of ['coupon_idempotency', 'coupon_grants', 'coupon_redemptions', 'coupons']) await db.schema.dropTable(t).execute();
+      for (const t of ['coupon_idempotency', 'coupon_grants', 'coupon_redemptions', 'coupons']) await db.schema.dropTable(t).ifExists().execute();
+    },
+  },
+  // Idempotency-Key answers moved to the kernel's neptuno_idempotency table (core/http/idempotency.ts).
+  '0002_kernel_idempotency': {
+    async up(db) {
+      await db.schema.dropTable('coupon_idempotency').ifExists().execute();
+    },
+    async down(db) {
+      const ts = isPostgres(db) ? 'timestamptz' : 'text';
+      await db.schema
+        .createTable('coupon_idempotency')
+        .addColumn('actor_type', 'varchar(10)', (c) => c.notNull())
+        .addColumn('actor_id', 'varchar(255)', (c) => c.notNull())
+        .addColumn('key', 'varchar(255)', (c) => c.notNull())
+        .addColumn('request_hash', 'varchar(64)', (c) => c.notNull())
+        .addColumn('status', 'integer', (c) => c.notNull())
+        .addColumn('response', 'text', (c) => c.notNull())
+        .addColumn('created_at', ts, (c) => c.notNull())
+        .addPrimaryKeyConstraint('coupon_idempotency_pk', ['actor_type', 'actor_id', 'key'])
+        .execute();
     },
   },
 };

@@ -1,5 +1,6 @@
 import type { ModuleContext } from '../../core/module.js';
 import type { Actor } from '../../core/http/access.js';
+import type { IdempotencyClaim } from '../../core/http/idempotency.js';
 import { isUniqueViolation, type Db, type Trx } from '../../core/db/database.js';
 import { paginate, type PageResult } from '../../core/db/paginate.js';
 import { conflict, notFound, type FieldError } from '../../core/http/problem.js';
@@ -163,7 +164,7 @@ export class CouponService {
   }
 
   /** Redeems `code` for `actor`; see redeem.ts for the rules and the Idempotency-Key behaviour. */
-  redeem(input: { code: string; actor: Actor; idempotencyKey?: string }): Promise<RedeemResult> {
+  redeem(input: { code: string; actor: Actor; idempotency?: IdempotencyClaim }): Promise<RedeemResult> {
     return this.redeemer.redeem(input);
   }
 
@@ -187,10 +188,5 @@ export class CouponService {
 
   async redemptionsOf(actor: Pick<Actor, 'type' | 'id'>): Promise<Redemption[]> {
     return this.lifecycle.redemptionsOf(actor.type, actor.id);
-  }
-
-  /** Drops stored Idempotency-Key answers older than `idempotencyTtlHours` (hourly cron). */
-  removeExpiredIdempotencyKeys(now?: Date): Promise<number> {
-    return this.redeemer.removeExpiredKeys(now);
   }
 }

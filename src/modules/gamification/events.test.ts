@@ -47,6 +47,18 @@ describe.each(targets)('gamification events on %s', (target) => {
     expect(me.challenges[0]).toMatchObject({ key: 'welcome', completed: false });
   });
 
+  it('accepts an Idempotency-Key: a retried request awards once and gets the first answer', async () => {
+    const c = await Client.guest(t);
+    const key = { 'idempotency-key': 'batch-1' };
+    const first = await c.post({ events: [{ type: 'tap' }, { type: 'tap' }] }, key);
+    const again = await c.post({ events: [{ type: 'tap' }, { type: 'tap' }] }, key);
+    expect(again.statusCode).toBe(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toBe(first.body);
+    expect((await c.get('/me')).points.total).toBe(2);
+    expect((await c.post({ type: 'tap' }, key)).json().code).toBe('idempotency_key_reused');
+  });
+
   it('awards an event id once, within a batch and across requests', async () => {
     const c = await Client.guest(t);
     const first = (await c.post({ events: [{ type: 'tap', id: 'x' }, { type: 'tap', id: 'x' }, { type: 'tap' }] })).json();

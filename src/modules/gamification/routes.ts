@@ -92,6 +92,8 @@ export async function gamificationRoutes(app: App, ctx: ModuleContext<Gamificati
   app.post(
     '/events',
     {
+      // A retried request (flaky mobile network) with the same Idempotency-Key awards once.
+      config: { idempotent: true },
       schema: {
         tags,
         summary: 'Record one event {type, id?} or a batch {events: [...]} (up to 100); answers what was awarded',
