@@ -15,3 +15,4 @@ export { scopeToTenant, tenantValue, requireTenant } from './core/db/tenant.js';
 export { verifyServiceJwt } from './modules/auth/jwt.js';
 export { createApp } from './core/app.js';
 export { loadConfig } from './core/config/load.js';
+export type { IdempotencyClaim, IdempotentRouteOptions } from './core/http/idempotency.js';
