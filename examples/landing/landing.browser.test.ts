@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createTestApp, type TestApp } from '../../src/testing/app.js';
 import { targets } from '../../src/testing/targets.js';
-import { launchBrowser } from '../../src/testing/browser.js';
+import { launchBrowser, skipBrowserTests } from '../../src/testing/browser.js';
 import { builtinModules } from '../../src/modules/index.js';
 import { serveLanding, type LandingServer } from './serve.js';
 
@@ -27,7 +27,7 @@ const SHOTS = mkdtempSync(join(tmpdir(), 'neptuno-landing-'));
 const PASSWORD = 'mareas-y-caracolas-42';
 
 // Each part drives a real browser against a real server: more than the default 30 s.
-describe.each(targets)('landing page in a browser on $name', { timeout: 120_000 }, (target) => {
+describe.skipIf(skipBrowserTests).each(targets)('landing page in a browser on $name', { timeout: 120_000 }, (target) => {
   let t: TestApp;
   let api = '';
   let trustedPage: LandingServer;

@@ -83,7 +83,10 @@ describe('neptuno CLI', { timeout: 120_000 }, () => {
     const again = await neptuno(['migrate', 'up'], dir);
     expect(again.stdout).toContain('up to date');
     const out = join(dir, 'openapi.json');
-    expect((await neptuno(['openapi', '--out', out], dir)).code).toBe(0);
+    const wrote = await neptuno(['openapi', '--out', out], dir);
+    expect(wrote.code).toBe(0);
+    expect(wrote.stdout).toContain(`Wrote the OpenAPI 3.1 document to ${out} (`);
+    expect(wrote.stdout).toMatch(/\(\d+ operations, \d+ bytes\)/);
     const doc = JSON.parse(readFileSync(out, 'utf8'));
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.paths['/health/ready']).toBeDefined();
@@ -105,6 +108,9 @@ describe('neptuno CLI', { timeout: 120_000 }, () => {
     expect(ok.stdout).toContain('Administrator ana@example.com created');
     const again = await neptuno(args, dir, {}, 'Feria-de-Medellin-2026\n');
     expect(again.code).toBe(1);
+    // Words from the English catalog, not the bare code.
+    expect(again.stderr).toContain('Could not create the administrator: Email already registered. Another account uses this email.');
+    expect(again.stderr).not.toContain('email_taken');
     const missing = await neptuno(['create-admin', '--email', 'bob@example.com'], dir);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('--password-stdin');

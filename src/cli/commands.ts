@@ -32,9 +32,13 @@ export function registerExtraCommands(program: Command, configOption: readonly [
           console.log(`Administrator ${o.email} created (id ${id}).`);
         } catch (err) {
           if (!HttpProblem.is(err)) throw err;
-          // Policy failures (weak password, taken email) are the operator's to fix: say which.
+          // Policy failures (weak password, taken email) are the operator's to fix: say which, in
+          // English words from the catalogs (never a bare code such as email_taken).
+          const params = err.opts.params;
+          const title = app.ctx.i18n.t('en', err.code, params) ?? err.code;
+          const detail = err.opts.detail ?? app.ctx.i18n.t('en', `${err.code}.detail`, params);
           const fields = err.opts.errors?.map((e) => `  ${e.pointer.replace('/body/', '')}: ${e.detail}`).join('\n');
-          console.error(`Could not create the administrator: ${err.opts.detail ?? err.code}${fields ? `\n${fields}` : ''}`);
+          console.error(`Could not create the administrator: ${title}${detail ? `. ${detail}` : ''}${fields ? `\n${fields}` : ''}`);
           process.exitCode = 1;
         }
       });

@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { createTestApp, type TestApp } from '../../testing/app.js';
 import { targets } from '../../testing/targets.js';
-import { launchBrowser } from '../../testing/browser.js';
+import { launchBrowser, skipBrowserTests } from '../../testing/browser.js';
 import { builtinModules } from '../../modules/index.js';
 
-describe('API docs in a browser', () => {
+describe.skipIf(skipBrowserTests)('API docs in a browser', () => {
   let t: TestApp;
   let browser: Browser;
   let base: string;
