@@ -7,7 +7,6 @@ import type { Logger } from 'pino';
  *     interface DomainEvents { 'points.awarded': { actorId: string; points: number } }
  *   }
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface DomainEvents {
   'settings.changed': { keys: string[] };
 }

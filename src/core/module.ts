@@ -99,7 +99,8 @@ export interface ModuleDefinition<S extends TObject = TObject> {
   adminRoutes?: RoutesFn<Static<S>>;
   /** Mounted at the root, for paths fixed by standards (`/.well-known/…`). Use sparingly. */
   rootRoutes?: RoutesFn<Static<S>>;
-  /** Job handlers; enqueued as `<module>.<job>`. */
+  /** Job handlers; enqueued as `<module>.<job>`. Each types its own payload (hence `any`). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   jobs?: Record<string, (payload: any, ctx: ModuleContext<Static<S>>, job: JobContext) => Promise<void>>;
   crons?: CronDefinition<Static<S>>[];
   on?: ModuleEventHandlers<Static<S>>;

@@ -65,7 +65,6 @@ export interface PaginateOptions<O> {
  * Keyset (cursor) pagination: stable under inserts, cost independent of the page number.
  * Uses a row-value comparison, which SQLite and PostgreSQL both support.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function paginate<DB, TB extends keyof DB, O>(
   query: SelectQueryBuilder<DB, TB, O>,
   opts: PaginateOptions<O>,

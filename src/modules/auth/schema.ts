@@ -1,4 +1,6 @@
-import { PostgresAdapter, type Kysely, type Migration } from 'kysely';
+import type { Migration } from 'kysely';
+import type { Db } from '../../core/db/database.js';
+import { columnTypes as dialectColumnTypes, dialectOf } from '../../core/db/dialect.js';
 
 /**
  * better-auth's tables, created by our migrations (not by `auth migrate`) so that one migrator
@@ -62,17 +64,17 @@ export const modelNames = {
 } as const;
 
 /** Column types as better-auth writes them: SQLite keeps booleans as 0/1 and dates as ISO text. */
-export function columnTypes(db: Kysely<any>) {
-  const pg = db.getExecutor().adapter instanceof PostgresAdapter;
+export function columnTypes(db: Db) {
   return {
-    date: pg ? ('timestamptz' as const) : ('date' as const),
-    bool: pg ? ('boolean' as const) : ('integer' as const),
+    // better-auth's own SQLite schema says `date` (ISO text is what it stores either way).
+    date: dialectOf(db) === 'postgres' ? ('timestamptz' as const) : ('date' as const),
+    bool: dialectColumnTypes(db).boolean,
   };
 }
 
 export const authMigrations: Record<string, Migration> = {
   '0001_core': {
-    async up(db: Kysely<any>) {
+    async up(db) {
       const t = columnTypes(db);
       await db.schema
         .createTable(TABLES.users)
@@ -140,7 +142,7 @@ export const authMigrations: Record<string, Migration> = {
         .column('identifier')
         .execute();
     },
-    async down(db: Kysely<any>) {
+    async down(db) {
       for (const table of [TABLES.verifications, TABLES.accounts, TABLES.sessions, TABLES.users]) {
         await db.schema.dropTable(table).ifExists().execute();
       }

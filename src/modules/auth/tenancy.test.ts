@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Kysely } from 'kysely';
 import { decodeJwt } from 'jose';
 import { defineModule } from '../../core/module.js';
 import { targets } from '../../testing/targets.js';
@@ -14,7 +13,7 @@ const notes = defineModule({
   name: 'notes',
   migrations: {
     '0001_notes': {
-      async up(db: Kysely<any>) {
+      async up(db) {
         await db.schema
           .createTable('notes_items')
           .addColumn('id', 'integer', (c) => c.primaryKey())

@@ -68,7 +68,7 @@ export class ActivityBuffer {
   }
 
   private async write(batch: Map<string, Pending>): Promise<void> {
-    const { db, dialect } = this.database;
+    const { dialect } = this.database;
     // ISO text compares correctly in SQLite; in PostgreSQL the parameter must be cast to compare as time.
     const at = (value: string) => (dialect === 'postgres' ? sql`cast(${value} as timestamptz)` : sql`${value}`);
     try {

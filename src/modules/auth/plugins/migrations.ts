@@ -1,4 +1,4 @@
-import type { Kysely, Migration } from 'kysely';
+import type { Migration } from 'kysely';
 import { columnTypes, TABLES, userOwnedTables } from '../schema.js';
 
 /**
@@ -58,7 +58,7 @@ export const pluginUserOwnedTables = [PLUGIN_TABLES.twoFactors, PLUGIN_TABLES.me
 
 export const pluginMigrations: Record<string, Migration> = {
   '0002_two_factor': {
-    async up(db: Kysely<any>) {
+    async up(db) {
       const t = columnTypes(db);
       await db.schema.alterTable(TABLES.users).addColumn('two_factor_enabled', t.bool, (c) => c.notNull().defaultTo(false)).execute();
       await db.schema
@@ -75,13 +75,13 @@ export const pluginMigrations: Record<string, Migration> = {
       // One enrolment per user, even when two enable requests race.
       await db.schema.createIndex('auth_two_factors_user_id_uq').on(PLUGIN_TABLES.twoFactors).column('user_id').unique().execute();
     },
-    async down(db: Kysely<any>) {
+    async down(db) {
       await db.schema.dropTable(PLUGIN_TABLES.twoFactors).ifExists().execute();
       await db.schema.alterTable(TABLES.users).dropColumn('two_factor_enabled').execute();
     },
   },
   '0003_organizations': {
-    async up(db: Kysely<any>) {
+    async up(db) {
       const t = columnTypes(db);
       await db.schema
         .createTable(PLUGIN_TABLES.organizations)
@@ -122,7 +122,7 @@ export const pluginMigrations: Record<string, Migration> = {
       await db.schema.createIndex('auth_invitations_email_idx').on(PLUGIN_TABLES.invitations).column('email').execute();
       await db.schema.alterTable(TABLES.sessions).addColumn('active_organization_id', 'text').execute();
     },
-    async down(db: Kysely<any>) {
+    async down(db) {
       await db.schema.alterTable(TABLES.sessions).dropColumn('active_organization_id').execute();
       for (const table of [PLUGIN_TABLES.invitations, PLUGIN_TABLES.members, PLUGIN_TABLES.organizations]) {
         await db.schema.dropTable(table).ifExists().execute();
@@ -130,7 +130,7 @@ export const pluginMigrations: Record<string, Migration> = {
     },
   },
   '0004_jwks': {
-    async up(db: Kysely<any>) {
+    async up(db) {
       const t = columnTypes(db);
       await db.schema
         .createTable(PLUGIN_TABLES.jwks)
@@ -144,7 +144,7 @@ export const pluginMigrations: Record<string, Migration> = {
         .addColumn('crv', 'text')
         .execute();
     },
-    async down(db: Kysely<any>) {
+    async down(db) {
       await db.schema.dropTable(PLUGIN_TABLES.jwks).ifExists().execute();
     },
   },
