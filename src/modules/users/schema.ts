@@ -1,4 +1,5 @@
-import { PostgresAdapter, type Kysely, type Migration } from 'kysely';
+import type { Migration } from 'kysely';
+import { columnTypes, type Timestamp } from '../../core/db/dialect.js';
 
 export interface UserProfileRow {
   user_id: string;
@@ -6,17 +7,19 @@ export interface UserProfileRow {
   timezone: string | null;
   /** JSON object of the custom fields declared in neptuno.yaml. */
   custom_fields: string;
-  created_at: string | Date;
-  updated_at: string | Date;
+  created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const timestampType = (db: Kysely<any>) => (db.getExecutor().adapter instanceof PostgresAdapter ? 'timestamptz' : 'text');
+/** This module's tables, for `typedDb<UsersTables>(ctx)`. */
+export interface UsersTables {
+  user_profiles: UserProfileRow;
+}
 
 export const migrations: Record<string, Migration> = {
   '0001_user_profiles': {
     async up(db) {
-      const ts = timestampType(db);
+      const ts = columnTypes(db).timestamp;
       await db.schema
         .createTable('user_profiles')
         .addColumn('user_id', 'varchar(255)', (c) => c.primaryKey())
@@ -32,7 +35,3 @@ export const migrations: Record<string, Migration> = {
     },
   },
 };
-
-export function toIso(value: string | Date): string {
-  return (value instanceof Date ? value : new Date(value)).toISOString();
-}

@@ -1,7 +1,8 @@
 import { badRequest, forbidden, type FieldError } from '../../core/http/problem.js';
 import type { ModuleContext } from '../../core/module.js';
 import type { UsersConfig } from './config.js';
-import { toIso, type UserProfileRow } from './schema.js';
+import { forUpdate, toIso, typedDb, typedTrx } from '../../core/db/dialect.js';
+import type { UserProfileRow, UsersTables } from './schema.js';
 import { checkAvatarUrl, checkCustomValue, checkName, checkTimezone, type CustomValue, type ProfilePatch } from './validate.js';
 
 export interface Profile {
@@ -22,7 +23,11 @@ export interface Profile {
 
 /** Profile, export and account deletion. Name and avatar live in the auth user; the rest here. */
 export class ProfileService {
-  constructor(private readonly ctx: ModuleContext<UsersConfig>) {}
+  private readonly db;
+
+  constructor(private readonly ctx: ModuleContext<UsersConfig>) {
+    this.db = typedDb<UsersTables>(ctx);
+  }
 
   private async authUser(userId: string) {
     const user = await this.ctx.services.auth.getUser(userId);
@@ -32,9 +37,7 @@ export class ProfileService {
   }
 
   private async row(userId: string): Promise<UserProfileRow | undefined> {
-    return (await this.ctx.db.selectFrom('user_profiles').selectAll().where('user_id', '=', userId).executeTakeFirst()) as
-      | UserProfileRow
-      | undefined;
+    return this.db.selectFrom('user_profiles').selectAll().where('user_id', '=', userId).executeTakeFirst();
   }
 
   private customOf(row: UserProfileRow | undefined): Record<string, CustomValue> {
@@ -108,17 +111,21 @@ export class ProfileService {
     if (authPatch.name !== undefined || authPatch.image !== undefined) await this.ctx.services.auth.updateUser(userId, authPatch);
 
     if (locale !== undefined || timezone !== undefined || patch.custom !== undefined) {
-      await this.ctx.tx(async (trx) => {
+      await this.ctx.tx(async (tx) => {
+        const trx = typedTrx<UsersTables>(tx);
         const now = new Date().toISOString();
         await trx
           .insertInto('user_profiles')
           .values({ user_id: userId, custom_fields: '{}', created_at: now, updated_at: now })
           .onConflict((oc) => oc.column('user_id').doNothing())
           .execute();
-        let select = trx.selectFrom('user_profiles').selectAll().where('user_id', '=', userId);
         // Concurrent PATCHes of different custom fields must not overwrite each other.
-        if (this.ctx.dialect === 'postgres') select = select.forUpdate();
-        const row = (await select.executeTakeFirstOrThrow()) as UserProfileRow;
+        const row = await trx
+          .selectFrom('user_profiles')
+          .selectAll()
+          .where('user_id', '=', userId)
+          .$call(forUpdate(this.ctx.dialect))
+          .executeTakeFirstOrThrow();
         const custom = { ...this.customOf(row), ...customPatch };
         for (const [k, v] of Object.entries(custom)) if (v === null) delete custom[k];
         await trx
@@ -162,7 +169,7 @@ export class ProfileService {
   async deleteAccount(userId: string): Promise<void> {
     await this.authUser(userId);
     await this.ctx.services.auth.anonymizeUser(userId);
-    await this.ctx.db.deleteFrom('user_profiles').where('user_id', '=', userId).execute();
+    await this.db.deleteFrom('user_profiles').where('user_id', '=', userId).execute();
     try {
       await this.ctx.events.emit('user.deleted', { userId });
     } catch (err) {
