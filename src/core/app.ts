@@ -6,6 +6,7 @@ import { migrateDatabase, type MigrationSource } from './db/migrate.js';
 import { queueMigrations } from './drivers/queue/migrations.js';
 import { lockMigrations } from './drivers/lock/sql.js';
 import { createDrivers } from './drivers/index.js';
+import { waitForRedis } from './drivers/redis-connection.js';
 import { mailMigrations } from './drivers/mail/migrations.js';
 import { EventBus } from './events.js';
 import { Access } from './http/access.js';
@@ -78,6 +79,8 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
     const drivers = createDrivers(config, database, log, metrics);
     closers.unshift(() => drivers.close());
     const { redis, cache, rateLimiter, locks, pubsub, queue, cron } = drivers;
+    // A wrong REDIS_URL stops start-up here, naming Redis and the URL (password redacted).
+    if (redis) await waitForRedis(redis, config.redis.url!);
 
     const events = new EventBus(log);
     const i18n = new I18n(config.i18n.defaultLocale);

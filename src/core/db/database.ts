@@ -68,6 +68,10 @@ export function createDatabase(opts: DatabaseOptions): Database {
     });
     // An idle client losing its connection must not crash the process; the pool replaces it.
     pool.on('error', () => {});
+    // Nor may a checked-out one (pg emits 'error' on it when the server goes away mid-transaction,
+    // and the pool listens only while it is idle): its queries fail on their own, and the pool
+    // drops it on release because it is no longer queryable.
+    pool.on('connect', (client) => void client.on('error', () => {}));
     db = new Kysely({ dialect: new PostgresDialect({ pool }) });
   }
 

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { I18n, Locale } from '../i18n/index.js';
 import { HttpProblem, type FieldError } from './problem.js';
+import { unavailableDependency } from '../drivers/unavailable.js';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
@@ -52,6 +53,8 @@ export function toProblem(err: FastifyError | HttpProblem | Error): HttpProblem 
   }
   // Errors carrying a stable code of ours from lower layers (e.g. pagination cursors).
   if (fe.code === 'invalid_cursor') return new HttpProblem(400, 'invalid_cursor');
+  // Redis or the database unreachable: nothing was wrong with the request; ask to retry.
+  if (unavailableDependency(err)) return new HttpProblem(503, 'dependency_unavailable', { headers: { 'retry-after': '5' } });
   const status = fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500 ? fe.statusCode : 500;
   if (status === 500) return new HttpProblem(500, 'internal_error');
   if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new HttpProblem(413, 'payload_too_large');

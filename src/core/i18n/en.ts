@@ -41,6 +41,8 @@ export const en: Messages = {
   'tenant_required.detail': 'Choose an active organization first.',
   request_timeout: 'Request timeout',
   service_unavailable: 'Service unavailable',
+  dependency_unavailable: 'Temporarily unavailable',
+  'dependency_unavailable.detail': 'A service this request needs is not answering right now. Try again in a few seconds.',
   internal_error: 'Internal error',
   'internal_error.detail': 'An unexpected error occurred. Give the request id {requestId} to support.',
 };

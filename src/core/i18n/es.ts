@@ -41,6 +41,8 @@ export const es: Messages = {
   'tenant_required.detail': 'Elige primero una organización activa.',
   request_timeout: 'Tiempo de espera agotado',
   service_unavailable: 'Servicio no disponible',
+  dependency_unavailable: 'No disponible por el momento',
+  'dependency_unavailable.detail': 'Un servicio que esta solicitud necesita no responde en este momento. Inténtalo de nuevo en unos segundos.',
   internal_error: 'Error interno',
   'internal_error.detail': 'Ocurrió un error inesperado. Indica el identificador de la solicitud {requestId} al soporte.',
 };

@@ -31,9 +31,11 @@ export class RedisPubSub implements PubSub {
     this.ownsPublisher = owned;
     this.prefix = opts.prefix;
     this.onError = opts.onError;
-    if (opts.url) this.subscriber = createRedis(opts.url, { name: 'neptuno:pubsub:sub' });
+    // The subscriber waits out an outage (SUBSCRIBE is replayed on reconnect) instead of failing
+    // fast like request-path connections do.
+    if (opts.url) this.subscriber = createRedis(opts.url, { name: 'neptuno:pubsub:sub', failFast: false });
     else {
-      this.subscriber = client.duplicate({ connectionName: 'neptuno:pubsub:sub' });
+      this.subscriber = client.duplicate({ connectionName: 'neptuno:pubsub:sub', enableOfflineQueue: true, maxRetriesPerRequest: 3, commandTimeout: undefined });
       this.subscriber.on('error', () => {});
     }
     this.subscriber.on('message', (channel: string, raw: string) => this.dispatch(channel, raw));

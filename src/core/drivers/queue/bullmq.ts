@@ -94,6 +94,7 @@ export class BullQueue implements Queue {
     // Workers block on Redis and must never give up a command: maxRetriesPerRequest null.
     this.workerConnection = createRedis(this.opts.url, {
       name: 'neptuno-worker',
+      failFast: false,
       maxRetriesPerRequest: null,
       onError: (err) => this.opts.log?.warn({ err }, 'Worker Redis connection error'),
     });
