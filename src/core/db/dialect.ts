@@ -59,8 +59,8 @@ export function toIsoOrNull(value: Timestamp | null | undefined): string | null 
  * timestamptz in a hand-written fragment is not always inferred), SQLite compares ISO text.
  * @example .where(sql<boolean>`created_at < ${timestampParam(ctx.dialect, cutoff)}`)
  */
-export function timestampParam(dialect: Dialect, iso: string): RawBuilder<unknown> {
-  return dialect === 'postgres' ? sql`cast(${iso} as timestamptz)` : sql`${iso}`;
+export function timestampParam(dialect: Dialect, iso: string): RawBuilder<Timestamp> {
+  return dialect === 'postgres' ? sql<Timestamp>`cast(${iso} as timestamptz)` : sql<Timestamp>`${iso}`;
 }
 
 /** A boolean for a `columnTypes().boolean` column: true/false on PostgreSQL, 1/0 on SQLite. */

@@ -1,4 +1,5 @@
-import { PostgresAdapter, type Kysely, type Migration } from 'kysely';
+import type { Migration } from 'kysely';
+import { columnTypes, type Timestamp } from '../../core/db/dialect.js';
 
 export interface ApiKeyRow {
   id: string;
@@ -11,19 +12,21 @@ export interface ApiKeyRow {
   /** JSON array of permissions, or null for "the owner's role, unrestricted". */
   scopes: string | null;
   rate_limit_per_minute: number;
-  expires_at: string | Date | null;
-  last_used_at: string | Date | null;
-  created_at: string | Date;
-  revoked_at: string | Date | null;
+  expires_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+  created_at: Timestamp;
+  revoked_at: Timestamp | null;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const timestampType = (db: Kysely<any>) => (db.getExecutor().adapter instanceof PostgresAdapter ? 'timestamptz' : 'text');
+/** This module's tables, for `typedDb<ApiKeysTables>(ctx)`. */
+export interface ApiKeysTables {
+  api_keys: ApiKeyRow;
+}
 
 export const migrations: Record<string, Migration> = {
   '0001_api_keys': {
     async up(db) {
-      const ts = timestampType(db);
+      const ts = columnTypes(db).timestamp;
       await db.schema
         .createTable('api_keys')
         .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
@@ -45,8 +48,3 @@ export const migrations: Record<string, Migration> = {
     },
   },
 };
-
-export function toIso(value: string | Date): string {
-  return (value instanceof Date ? value : new Date(value)).toISOString();
-}
-export const toIsoOrNull = (value: string | Date | null) => (value === null ? null : toIso(value));

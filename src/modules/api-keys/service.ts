@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
 import type { ModuleContext } from '../../core/module.js';
 import type { Actor } from '../../core/http/access.js';
 import { paginate, type PageResult } from '../../core/db/paginate.js';
 import { badRequest, conflict, forbidden, notFound, tooManyRequests, unauthorized, type FieldError } from '../../core/http/problem.js';
 import type { ApiKeysConfig } from './config.js';
 import { generateSecret, hashSecret, isWellFormed, visiblePrefix } from './secret.js';
-import { toIso, toIsoOrNull, type ApiKeyRow } from './schema.js';
+import { lockKey, timestampParam, toIso, toIsoOrNull, typedDb, typedTrx } from '../../core/db/dialect.js';
+import type { ApiKeyRow, ApiKeysTables } from './schema.js';
 
 export interface ApiKey {
   id: string;
@@ -45,10 +45,10 @@ const CONTROL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 const LAST_USED_GRANULARITY_MS = 60_000;
 
 export class ApiKeyService {
-  constructor(private readonly ctx: ModuleContext<ApiKeysConfig>) {}
+  private readonly db;
 
-  private ts(value: string) {
-    return this.ctx.dialect === 'postgres' ? sql`cast(${value} as timestamptz)` : sql`${value}`;
+  constructor(private readonly ctx: ModuleContext<ApiKeysConfig>) {
+    this.db = typedDb<ApiKeysTables>(ctx);
   }
 
   /** Every permission named in `roles:` plus modules.api-keys.extraScopes. */
@@ -104,10 +104,11 @@ export class ApiKeyService {
       created_at: new Date().toISOString(),
       revoked_at: null,
     };
-    await this.ctx.tx(async (trx) => {
-      // Two concurrent creates must not both pass the per-user limit: PostgreSQL serialises them
-      // on a per-user advisory lock (released at commit); SQLite runs one write transaction at a time.
-      if (this.ctx.dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${`api-keys:${userId}`}))`.execute(trx);
+    await this.ctx.tx(async (tx) => {
+      // Two concurrent creates must not both pass the per-user limit (lockKey: an advisory lock
+      // released at commit on PostgreSQL; SQLite runs one write transaction at a time).
+      await lockKey(tx, this.ctx.dialect, `api-keys:${userId}`);
+      const trx = typedTrx<ApiKeysTables>(tx);
       const { n } = await trx
         .selectFrom('api_keys')
         .select((eb) => eb.fn.countAll().as('n'))
@@ -140,26 +141,26 @@ export class ApiKeyService {
   }
 
   async list(userId: string, q: { limit?: number; cursor?: string; includeRevoked?: boolean }): Promise<PageResult<ApiKey>> {
-    let query = this.ctx.db.selectFrom('api_keys').selectAll().where('user_id', '=', userId);
+    let query = this.db.selectFrom('api_keys').selectAll().where('user_id', '=', userId);
     if (!q.includeRevoked) query = query.where('revoked_at', 'is', null);
     const page = await paginate(query, {
       limit: q.limit,
       cursor: q.cursor,
       orderBy: ['created_at', 'id'],
-      key: (r) => [toIso((r as ApiKeyRow).created_at), (r as ApiKeyRow).id],
+      key: (r) => [toIso(r.created_at), r.id],
     });
-    return { data: page.data.map((r) => toApiKey(r as ApiKeyRow)), nextCursor: page.nextCursor };
+    return { data: page.data.map(toApiKey), nextCursor: page.nextCursor };
   }
 
   async get(userId: string, id: string): Promise<ApiKey> {
-    const row = await this.ctx.db.selectFrom('api_keys').selectAll().where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+    const row = await this.db.selectFrom('api_keys').selectAll().where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
     if (!row) throw notFound('api_key_not_found');
-    return toApiKey(row as ApiKeyRow);
+    return toApiKey(row);
   }
 
   /** Revokes a key of this user at once (every replica: the next lookup sees revoked_at). Idempotent. */
   async revoke(userId: string, id: string): Promise<void> {
-    const result = await this.ctx.db
+    const result = await this.db
       .updateTable('api_keys')
       .set({ revoked_at: new Date().toISOString() })
       .where('id', '=', id)
@@ -171,13 +172,13 @@ export class ApiKeyService {
 
   /** Removes every key of a user (account deletion). */
   async removeAllFor(userId: string): Promise<void> {
-    await this.ctx.db.deleteFrom('api_keys').where('user_id', '=', userId).execute();
+    await this.db.deleteFrom('api_keys').where('user_id', '=', userId).execute();
     await this.ctx.cache.delete(`api-keys:owner:${userId}`);
   }
 
   async exportFor(userId: string): Promise<ApiKey[]> {
-    const rows = await this.ctx.db.selectFrom('api_keys').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
-    return rows.map((r) => toApiKey(r as ApiKeyRow));
+    const rows = await this.db.selectFrom('api_keys').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
+    return rows.map(toApiKey);
   }
 
   /**
@@ -186,9 +187,7 @@ export class ApiKeyService {
    */
   async authenticate(secret: string): Promise<Actor> {
     if (!isWellFormed(secret)) throw unauthorized('invalid_api_key');
-    const row = (await this.ctx.db.selectFrom('api_keys').selectAll().where('key_hash', '=', hashSecret(secret)).executeTakeFirst()) as
-      | ApiKeyRow
-      | undefined;
+    const row = await this.db.selectFrom('api_keys').selectAll().where('key_hash', '=', hashSecret(secret)).executeTakeFirst();
     if (!row) throw unauthorized('invalid_api_key');
     if (row.revoked_at !== null) throw unauthorized('api_key_revoked');
     const now = Date.now();
@@ -210,11 +209,11 @@ export class ApiKeyService {
     if (row.last_used_at === null || Date.parse(toIso(row.last_used_at)) < now - LAST_USED_GRANULARITY_MS) {
       const stamp = new Date(now).toISOString();
       const stale = new Date(now - LAST_USED_GRANULARITY_MS).toISOString();
-      await this.ctx.db
+      await this.db
         .updateTable('api_keys')
         .set({ last_used_at: stamp })
         .where('id', '=', row.id)
-        .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', this.ts(stale))]))
+        .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', timestampParam(this.ctx.dialect, stale))]))
         .execute();
     }
     return {
