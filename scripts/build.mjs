@@ -12,13 +12,12 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'src');
 const out = join(root, 'dist');
 
-/** Files under dir, skipping tests and test helpers. */
+/** Files under dir, skipping tests. src/testing is built too: `neptuno/testing` runs from dist/. */
 function walk(dir, files = []) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      if (path !== join(src, 'testing')) walk(path, files);
-    } else if (!/\.test\.ts$|\.d\.ts$/.test(entry.name)) files.push(path);
+    if (entry.isDirectory()) walk(path, files);
+    else if (!/\.test\.ts$|\.d\.ts$/.test(entry.name)) files.push(path);
   }
   return files;
 }

@@ -1,18 +1,38 @@
 /**
  * Neptuno's public API for your own modules: `import { defineModule, problem } from 'neptuno'`.
+ * Test helpers live in `neptuno/testing`. Nothing here reaches into a module's files except the
+ * shipped modules themselves (exported whole, so an app or a test can run them) and
+ * `verifyServiceJwt`, a standalone helper for other services.
  */
 export { defineModule } from './core/module.js';
-export type { App, KernelContext, ModuleContext, ModuleDefinition, Services } from './core/module.js';
-export type { DomainEvents } from './core/events.js';
-export type { Actor } from './core/http/access.js';
-export { HttpProblem, problem, badRequest, unauthorized, forbidden, notFound, conflict, tooManyRequests } from './core/http/problem.js';
-export { paginate, Page, PageQuery } from './core/db/paginate.js';
-export { isUniqueViolation } from './core/db/database.js';
+export type { App, CronDefinition, KernelContext, ModuleContext, ModuleDefinition, Services } from './core/module.js';
+export type { DomainEvents, EventName } from './core/events.js';
+export type { Actor, Guard } from './core/http/access.js';
+export {
+  HttpProblem,
+  problem,
+  badRequest,
+  unauthorized,
+  forbidden,
+  notFound,
+  conflict,
+  unprocessable,
+  tooManyRequests,
+  type FieldError,
+  type ProblemOptions,
+} from './core/http/problem.js';
+export { paginate, Page, PageQuery, type PageResult } from './core/db/paginate.js';
+export { isUniqueViolation, type Db, type Dialect, type Trx } from './core/db/database.js';
 export { safeEqual } from './core/crypto.js';
 export { columnTypes, dialectOf, toIso, toIsoOrNull, timestampParam, boolValue, forUpdate, lockKey, typedDb, typedTrx } from './core/db/dialect.js';
 export type { Timestamp } from './core/db/dialect.js';
+export type { JobContext, JobOptions } from './core/drivers/queue/contract.js';
 export { scopeToTenant, tenantValue, requireTenant } from './core/db/tenant.js';
-export { verifyServiceJwt } from './modules/auth/jwt.js';
-export { createApp } from './core/app.js';
+export { createApp, type CreateAppOptions, type NeptunoApp } from './core/app.js';
 export { loadConfig } from './core/config/load.js';
 export type { IdempotencyClaim, IdempotentRouteOptions } from './core/http/idempotency.js';
+// The shipped modules by name (`createTestApp({ modules: [auth, guests, mine] })`). Exporting them
+// from the entry also brings their `Services` and `DomainEvents` declarations into every program
+// that imports `neptuno`, so `ctx.services.users` and `on: { 'user.registered': … }` type-check.
+export { builtinModules, auth, guests, users, apiKeys, coupons, gamification } from './modules/index.js';
+export { verifyServiceJwt } from './modules/auth/jwt.js';

@@ -49,6 +49,8 @@ export interface NeptunoApp {
   modules: AnyModule[];
   migrations: MigrationSource[];
   listen(): Promise<string>;
+  /** Runs a module's cron (`<module>.<cron>`) now, whether or not workers run; throws its error. */
+  runCron(name: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -167,6 +169,7 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
       async listen() {
         return server.listen({ host: config.server.host, port: config.server.port });
       },
+      runCron: (name) => cron.runNow(name),
       async close() {
         if (closed) return;
         closed = true;

@@ -11,3 +11,6 @@ import gamification from './gamification/module.js';
  * Your own modules live outside src/ and are listed in `moduleFiles:` in neptuno.yaml.
  */
 export const builtinModules: AnyModule[] = [auth, guests, users, apiKeys, coupons, gamification];
+
+// Also by name (re-exported by `neptuno`), for tests and apps that run only some of them.
+export { auth, guests, users, apiKeys, coupons, gamification };

@@ -88,10 +88,23 @@ export class Access {
     if (!(await req.actor())) throw unauthorized('authentication_required');
   };
 
-  /** A signed-in user (or service). Guests get 401. */
+  /**
+   * A signed-in user, or a service actor (the admin token). Guests get 401. For routes that act
+   * on "my" data (the actor's id must be a user id), use requirePerson.
+   */
   readonly requireUser: Guard = async (req) => {
     const actor = await req.actor();
     if (!actor || actor.type === 'guest') throw unauthorized('authentication_required');
+  };
+
+  /**
+   * A user account only (session, bearer token, API key or JWT of a user): guests and anonymous
+   * callers get 401, the admin token's service actor (whose id is not a user) 403 `person_required`.
+   */
+  readonly requirePerson: Guard = async (req) => {
+    const actor = await req.actor();
+    if (!actor || actor.type === 'guest') throw unauthorized('authentication_required');
+    if (actor.type !== 'user') throw forbidden('person_required');
   };
 
   requireRole(...roles: string[]): Guard {

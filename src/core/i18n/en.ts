@@ -15,6 +15,8 @@ export const en: Messages = {
   'authentication_required.detail': 'Sign in to access this resource.',
   forbidden: 'Forbidden',
   'forbidden.detail': 'You are not allowed to perform this action.',
+  person_required: 'Signed-in user required',
+  'person_required.detail': 'This action is for a user account, not for a service or the admin token.',
   not_found: 'Not found',
   'not_found.detail': 'The requested resource does not exist.',
   route_not_found: 'Route not found',

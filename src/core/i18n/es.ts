@@ -15,6 +15,8 @@ export const es: Messages = {
   'authentication_required.detail': 'Inicia sesión para acceder a este recurso.',
   forbidden: 'Prohibido',
   'forbidden.detail': 'No tienes permiso para realizar esta acción.',
+  person_required: 'Se requiere un usuario',
+  'person_required.detail': 'Esta acción es para una cuenta de usuario, no para un servicio ni para el token de administración.',
   not_found: 'No encontrado',
   'not_found.detail': 'El recurso solicitado no existe.',
   route_not_found: 'Ruta no encontrada',

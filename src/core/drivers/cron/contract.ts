@@ -19,4 +19,6 @@ export interface CronScheduler {
   add(job: CronJob): void;
   start(): void;
   stop(): Promise<void>;
+  /** Runs the named cron now on this replica, no claim; its error is thrown. */
+  runNow(name: string, scheduledAt?: Date): Promise<void>;
 }

@@ -71,6 +71,16 @@ export class CronScheduler implements CronSchedulerContract {
     await Promise.all([...this.entries.values()].map((e) => e.running));
   }
 
+  /**
+   * Runs a cron at once, on this replica, without claiming a tick (tests, `neptuno` commands).
+   * Unlike a scheduled run, a failure is thrown to the caller.
+   */
+  async runNow(name: string, scheduledAt = new Date()): Promise<void> {
+    const entry = this.entries.get(name);
+    if (!entry) throw new Error(`No cron named "${name}" (crons: ${[...this.entries.keys()].join(', ') || 'none'})`);
+    await entry.job.run({ name, scheduledAt });
+  }
+
   /** Arms the timer for the next tick strictly after both now and the last tick handled. */
   private arm(entry: Entry): void {
     if (!this.started) return;
