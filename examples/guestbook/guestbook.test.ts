@@ -21,6 +21,14 @@ describe.each(targets)('guestbook example module on %s', (target) => {
     expect(list.data.map((e: { id: string }) => e.id)).toContain(id);
   });
 
+  it('moderates once: a job delivered again changes nothing', async () => {
+    const { id } = (await post({ name: 'Eva', message: 'hola' })).json();
+    await expect.poll(async () => (await t.ctx.services.guestbook.get(id)).status, { timeout: 5000 }).toBe('published');
+    await t.ctx.db.updateTable('guestbook_entries').set({ message: 'casino' }).where('id', '=', id).execute();
+    await t.ctx.services.guestbook.moderate(id);
+    expect((await t.ctx.services.guestbook.get(id)).status).toBe('published');
+  });
+
   it('hides entries with a banned word from its yaml config', async () => {
     const { id } = (await post({ name: 'Bot', message: 'Gana en el CASINO' })).json();
     await expect.poll(async () => (await t.app.inject(`/v1/guestbook/entries/${id}`)).json().status, { timeout: 5000 }).toBe('hidden');
@@ -28,14 +36,14 @@ describe.each(targets)('guestbook example module on %s', (target) => {
 
   it('paginates with a cursor and rejects a forged one', async () => {
     for (let i = 0; i < 3; i++) await post({ name: `P${i}`, message: `m${i}` });
-    await expect.poll(async () => (await t.app.inject('/v1/guestbook/entries?limit=100')).json().data.length, { timeout: 5000 }).toBe(4);
+    await expect.poll(async () => (await t.app.inject('/v1/guestbook/entries?limit=100')).json().data.length, { timeout: 5000 }).toBe(5);
     const first = (await t.app.inject('/v1/guestbook/entries?limit=3')).json();
     expect(first.data).toHaveLength(3);
     const second = (await t.app.inject(`/v1/guestbook/entries?limit=3&cursor=${first.nextCursor}`)).json();
-    expect(second.data).toHaveLength(1);
+    expect(second.data).toHaveLength(2);
     expect(second.nextCursor).toBeNull();
     const ids = [...first.data, ...second.data].map((e: { id: string }) => e.id);
-    expect(new Set(ids).size).toBe(4);
+    expect(new Set(ids).size).toBe(5);
     const forged = await t.app.inject('/v1/guestbook/entries?cursor=bm9wZQ');
     expect(forged.statusCode).toBe(400);
     expect(forged.json().code).toBe('invalid_cursor');

@@ -1,28 +1,45 @@
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { defineModule } from 'neptuno';
-import { guestbookMigrations } from './schema.js';
+import { messages } from './messages.js';
 import { guestbookRoutes } from './routes.js';
-import { moderate } from './moderate.js';
+import { guestbookMigrations } from './schema.js';
+import { GuestbookService } from './service.js';
 
 /**
- * A complete module living outside src/: its own table, routes, background job and config,
- * switched on from neptuno.yaml (`moduleFiles` + `modules.guestbook.enabled`).
+ * EXAMPLE MODULE, off by default: a public guestbook showing the shape of every module (this
+ * manifest, a service holding the SQL, thin routes, tables, messages, tests beside the code),
+ * living outside src/ the way your own modules do. To try it, add to neptuno.yaml:
+ *
+ *   moduleFiles: [./examples/guestbook/module.ts]
+ *   modules:
+ *     guestbook: { bannedWords: [spam, casino] }
  */
+
+// A module outside the repository's sources types its service through the package entry.
+declare module 'neptuno' {
+  interface Services {
+    guestbook: GuestbookService;
+  }
+}
+
+const config = Type.Object(
+  {
+    /** Entries containing one of these words are hidden by the moderation job. */
+    bannedWords: Type.Array(Type.String(), { default: ['spam'] }),
+    maxMessageLength: Type.Integer({ minimum: 1, maximum: 2000, default: 280 }),
+  },
+  { additionalProperties: false },
+);
+export type GuestbookConfig = Static<typeof config>;
+
 export default defineModule({
   name: 'guestbook',
-  config: Type.Object(
-    {
-      /** Entries containing one of these words are hidden by the moderation job. */
-      bannedWords: Type.Array(Type.String(), { default: ['spam'] }),
-      maxMessageLength: Type.Integer({ minimum: 1, maximum: 2000, default: 280 }),
-    },
-    { additionalProperties: false },
-  ),
+  config,
   migrations: guestbookMigrations,
+  messages,
+  services: (ctx) => ({ guestbook: new GuestbookService(ctx) }),
   routes: guestbookRoutes,
-  jobs: { moderate },
-  messages: {
-    es: { entry_not_found: 'Entrada no encontrada' },
-    en: { entry_not_found: 'Entry not found' },
+  jobs: {
+    moderate: async (payload: { id: string }, ctx) => ctx.services.guestbook.moderate(payload.id),
   },
 });

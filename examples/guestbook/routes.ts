@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { Type } from 'typebox';
-import { notFound, paginate, Page, PageQuery, type App, type ModuleContext } from 'neptuno';
-import type { EntryRow } from './schema.js';
+import { Page, PageQuery, type App, type ModuleContext } from 'neptuno';
+import type { GuestbookConfig } from './module.js';
 
 const Entry = Type.Object({
   id: Type.String(),
@@ -11,9 +10,10 @@ const Entry = Type.Object({
   createdAt: Type.String(),
 });
 
-const view = (r: EntryRow) => ({ id: r.id, name: r.name, message: r.message, status: r.status, createdAt: r.created_at });
+/** HTTP only: schemas in, one service call, the answer out. */
+export async function guestbookRoutes(app: App, ctx: ModuleContext<GuestbookConfig>) {
+  const guestbook = () => ctx.services.guestbook;
 
-export async function guestbookRoutes(app: App, ctx: ModuleContext<{ maxMessageLength: number }>) {
   app.post(
     '/entries',
     {
@@ -30,36 +30,18 @@ export async function guestbookRoutes(app: App, ctx: ModuleContext<{ maxMessageL
         response: { 201: Entry },
       },
     },
-    async (req, reply) => {
-      const row: EntryRow = { id: randomUUID(), ...(req.body as { name: string; message: string }), status: 'pending', created_at: new Date().toISOString() };
-      await ctx.db.insertInto('guestbook_entries').values(row).execute();
-      await ctx.enqueue('guestbook.moderate', { id: row.id }, { jobId: `moderate:${row.id}` });
-      return reply.code(201).send(view(row));
-    },
+    async (req, reply) => reply.code(201).send(await guestbook().sign(req.body)),
   );
 
   app.get(
     '/entries',
-    {
-      schema: { tags: ['guestbook'], summary: 'Published entries, newest first', querystring: PageQuery, response: { 200: Page(Entry) } },
-    },
-    async (req) => {
-      const q = req.query as { limit?: number; cursor?: string };
-      const page = await paginate(
-        ctx.db.selectFrom('guestbook_entries').selectAll().where('status', '=', 'published'),
-        { limit: q.limit, cursor: q.cursor, orderBy: ['created_at', 'id'], key: (r) => [r.created_at, r.id] },
-      );
-      return { data: (page.data as EntryRow[]).map(view), nextCursor: page.nextCursor };
-    },
+    { schema: { tags: ['guestbook'], summary: 'Published entries, newest first', querystring: PageQuery, response: { 200: Page(Entry) } } },
+    async (req) => guestbook().list(req.query),
   );
 
   app.get(
     '/entries/:id',
     { schema: { tags: ['guestbook'], params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 200: Entry } } },
-    async (req) => {
-      const row = await ctx.db.selectFrom('guestbook_entries').selectAll().where('id', '=', (req.params as { id: string }).id).executeTakeFirst();
-      if (!row) throw notFound('entry_not_found');
-      return view(row as EntryRow);
-    },
+    async (req) => guestbook().get(req.params.id),
   );
 }

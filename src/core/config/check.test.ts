@@ -4,8 +4,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkConfigFile, redactUrl } from './check.js';
-import { builtinModules } from '../../modules/index.js';
-import guestbook from '../../../examples/guestbook/module.js';
+import { availableModules } from '../../cli/bootstrap.js';
 
 let dir: string;
 beforeEach(() => {
@@ -51,11 +50,24 @@ describe('checkConfigFile', () => {
     expect(result.errors.join('\n')).toContain('openssl rand -base64 48');
   });
 
-  it('accepts the repository neptuno.yaml with its example module', () => {
-    const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
-    const shipped = [...builtinModules, guestbook];
-    const result = checkConfigFile(join(root, 'neptuno.yaml'), shipped, { cwd: root, env: {} });
+  // The module list is derived the way `neptuno config check` and `neptuno start` derive it (the
+  // built-in modules plus the file's moduleFiles), so adding a module never breaks this test.
+  const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
+
+  it('accepts the repository neptuno.yaml with the modules it lists', async () => {
+    const file = join(root, 'neptuno.yaml');
+    const result = checkConfigFile(file, await availableModules(file, root), { cwd: root, env: {} });
     expect(result).toMatchObject({ ok: true });
+  });
+
+  it('accepts a module of your own added as the README teaches (moduleFiles + its section)', async () => {
+    const file = join(dir, 'neptuno.yaml');
+    writeFileSync(file, `moduleFiles:\n  - ${join(root, 'examples/guestbook/module.ts')}\nmodules:\n  guestbook:\n    bannedWords: [casino]\n`);
+    const modules = await availableModules(file, dir);
+    expect(modules.map((m) => m.name)).toContain('guestbook');
+    const result = checkConfigFile(file, modules, { cwd: dir, env: {} });
+    expect(result).toMatchObject({ ok: true });
+    if (result.ok) expect(result.summary.join('\n')).toContain('guestbook (on)');
   });
 });
 

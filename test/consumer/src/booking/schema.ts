@@ -1,13 +1,15 @@
 import { sql, type Migration } from 'kysely';
+import { columnTypes, type Timestamp } from 'neptuno';
 
 export interface BookingRow {
   id: string;
   user_id: string;
-  /** ISO 8601 UTC start of the slot. */
+  /** ISO 8601 UTC start of the slot (text: it is also the unique key of a live booking). */
   slot: string;
   note: string;
   status: 'held' | 'confirmed' | 'cancelled' | 'expired';
-  created_at: string;
+  /** Written as ISO 8601; read back through toIso (PostgreSQL answers a Date). */
+  created_at: Timestamp;
 }
 
 export interface QuotaRow {
@@ -15,7 +17,7 @@ export interface QuotaRow {
   remaining: number;
 }
 
-/** The module's tables, for a typed handle: `ctx.db as unknown as Kysely<BookingTables>`. */
+/** The module's tables, for its typed handle: `typedDb<BookingTables>(ctx)`. */
 export interface BookingTables {
   bookings: BookingRow;
   booking_quotas: QuotaRow;
@@ -24,6 +26,7 @@ export interface BookingTables {
 export const migrations: Record<string, Migration> = {
   '0001_bookings': {
     async up(db) {
+      const t = columnTypes(db);
       await db.schema
         .createTable('bookings')
         .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
@@ -31,7 +34,7 @@ export const migrations: Record<string, Migration> = {
         .addColumn('slot', 'varchar(30)', (c) => c.notNull())
         .addColumn('note', 'text', (c) => c.notNull())
         .addColumn('status', 'varchar(16)', (c) => c.notNull())
-        .addColumn('created_at', 'varchar(30)', (c) => c.notNull())
+        .addColumn('created_at', t.timestamp, (c) => c.notNull())
         .execute();
       // One live booking per slot; cancelled and expired ones free it.
       await db.schema

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
 import {
   isUniqueViolation,
   notFound,
   paginate,
   problem,
+  toIso,
+  typedDb,
+  typedTrx,
   unprocessable,
   type FieldError,
   type JobOptions,
@@ -27,14 +29,14 @@ export interface Booking {
   createdAt: string;
 }
 
-const view = (r: BookingRow): Booking => ({ id: r.id, slot: r.slot, note: r.note, status: r.status, createdAt: r.created_at });
+const view = (r: BookingRow): Booking => ({ id: r.id, slot: r.slot, note: r.note, status: r.status, createdAt: toIso(r.created_at) });
 
 /** Bookings: the SQL lives here; routes, the job, the cron and the event handler call it. */
 export class BookingService {
-  constructor(private readonly ctx: ModuleContext<BookingConfig>) {}
+  private readonly db;
 
-  private get db(): Kysely<BookingTables> {
-    return this.ctx.db as unknown as Kysely<BookingTables>;
+  constructor(private readonly ctx: ModuleContext<BookingConfig>) {
+    this.db = typedDb<BookingTables>(ctx);
   }
 
   /** On `user.registered`: idempotent, since events arrive at least once. */
@@ -66,7 +68,7 @@ export class BookingService {
     try {
       await this.ctx.tx(async (trx) => {
         await this.takeQuota(trx, userId);
-        await trx.insertInto('bookings').values(row).execute();
+        await typedTrx<BookingTables>(trx).insertInto('bookings').values(row).execute();
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw problem(409, 'slot_taken', { params: { slot: row.slot } });
@@ -79,7 +81,7 @@ export class BookingService {
   }
 
   private async takeQuota(trx: Trx, userId: string): Promise<void> {
-    const res = await trx
+    const res = await typedTrx<BookingTables>(trx)
       .updateTable('booking_quotas')
       .set((eb) => ({ remaining: eb('remaining', '-', 1) }))
       .where('user_id', '=', userId)
@@ -92,13 +94,13 @@ export class BookingService {
     const result = await paginate(this.db.selectFrom('bookings').selectAll().where('user_id', '=', userId), {
       ...page,
       orderBy: ['created_at', 'id'],
-      key: (r) => [r.created_at, r.id],
+      key: (r) => [toIso(r.created_at), r.id],
     });
     return { data: result.data.map(view), nextCursor: result.nextCursor };
   }
 
   async all(page: { limit?: number; cursor?: string }): Promise<PageResult<Booking>> {
-    const result = await paginate(this.db.selectFrom('bookings').selectAll(), { ...page, orderBy: ['created_at', 'id'], key: (r) => [r.created_at, r.id] });
+    const result = await paginate(this.db.selectFrom('bookings').selectAll(), { ...page, orderBy: ['created_at', 'id'], key: (r) => [toIso(r.created_at), r.id] });
     return { data: result.data.map(view), nextCursor: result.nextCursor };
   }
 
