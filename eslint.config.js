@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 const readonly = (names) => Object.fromEntries(names.map((n) => [n, 'readonly']));
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'admin/**', 'coverage/**', 'data/**'] },
+  { ignores: ['dist/**', 'types/**', 'node_modules/**', 'admin/**', 'coverage/**', 'data/**'] },
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   js.configs.recommended,
   ...tseslint.configs.recommended,
