@@ -21,6 +21,7 @@ const STATUS_CODES: Record<number, string> = {
   408: 'request_timeout',
   409: 'conflict',
   413: 'payload_too_large',
+  414: 'uri_too_long',
   415: 'unsupported_media_type',
   422: 'unprocessable',
   429: 'rate_limited',
@@ -58,6 +59,8 @@ export function toProblem(err: FastifyError | HttpProblem | Error): HttpProblem 
   const status = fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500 ? fe.statusCode : 500;
   if (status === 500) return new HttpProblem(500, 'internal_error');
   if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new HttpProblem(413, 'payload_too_large');
+  if (fe.code === 'FST_ERR_BAD_URL') return new HttpProblem(400, 'malformed_url');
+  if (fe.code === 'FST_ERR_MAX_PARAM_LENGTH') return new HttpProblem(414, 'uri_too_long');
   if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new HttpProblem(415, 'unsupported_media_type');
   if (status === 400 && (err instanceof SyntaxError || /JSON|body/i.test(fe.code ?? '') || /JSON/.test(fe.message))) {
     return new HttpProblem(400, 'malformed_body');

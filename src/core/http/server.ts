@@ -7,6 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppConfig } from '../config/schema.js';
 import { securityHeaders } from './security-headers.js';
 import { LazyRequestLogger } from './request-logger.js';
+import { installJsonBodyRules, urlTextProblem } from './input.js';
 import type { App } from '../module.js';
 
 const REQUEST_ID = /^[\w\-.:@]{1,128}$/;
@@ -42,6 +43,9 @@ export async function createServer(config: AppConfig, logger: Logger, secret: st
     // One rule for every path: `/v1/x/` is `/v1/x`. Routes are registered without a trailing
     // slash (a group's root is '' under its prefix), so the OpenAPI document lists none.
     routerOptions: { ignoreTrailingSlash: true },
+    // A path that is not valid percent-encoding or has an over-long parameter: the router answers
+    // before any route, so without this its plain JSON would bypass our problem+json handler.
+    frameworkErrors: (err, request, reply) => reply.server.errorHandler(err, request, reply),
     ajv: {
       customOptions: {
         // Unknown body fields are rejected by the schemas (additionalProperties: false), not dropped.
@@ -71,8 +75,10 @@ export async function createServer(config: AppConfig, logger: Logger, secret: st
   app.addHook('onRequest', (request, reply, done) => {
     reply.headers(headers);
     reply.header('x-request-id', request.id);
-    done();
+    // NUL can only reach params and query as `%00`: one indexOf here, the full check only then.
+    done(request.url.includes('%00') ? urlTextProblem(request) : undefined);
   });
+  installJsonBodyRules(app as unknown as App);
   const logAll = config.log.requests === 'all' || (config.log.requests === 'auto' && config.env !== 'production');
   const slowMs = config.log.slowRequestMs;
   app.addHook('onResponse', (request, reply, done) => {

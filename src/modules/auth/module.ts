@@ -43,8 +43,9 @@ export default defineModule({
     ...(ctx.config.jwt.enabled ? { authTokens: createAuthTokenService(ctx, () => authRuntime(ctx)) } : {}),
   }),
   routes: async (app, ctx) => {
-    await authRoutes(app, ctx, authRuntime(ctx));
+    const serveOtherEndpoints = await authRoutes(app, ctx, authRuntime(ctx));
     await pluginRoutes(app, ctx, authRuntime(ctx));
+    serveOtherEndpoints();
   },
   // JWT libraries look for keys at this fixed path (RFC 8615), outside the module's prefix.
   rootRoutes: async (app, ctx) => {

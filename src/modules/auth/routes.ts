@@ -23,8 +23,15 @@ const TAGS = ['auth'];
  * schemas (validation, OpenAPI) and our password policy; every other better-auth path goes
  * through the catch-all. All of them pass the per-IP/per-account limits first.
  */
-export async function authRoutes(app: App, ctx: ModuleContext<AuthConfig>, runtime: AuthRuntime): Promise<void> {
+export async function authRoutes(app: App, ctx: ModuleContext<AuthConfig>, runtime: AuthRuntime): Promise<() => void> {
   const origin = new URL(ctx.appConfig.server.publicUrl).origin;
+  // The routes declared below with schemas, so the endpoint table at the end skips them.
+  // Parameter names differ (ours `:provider`, better-auth's `:id`): compared without them.
+  const declared = new Set<string>();
+  const key = (method: string, path: string) => `${method} ${path.replace(/:[^/]+/g, ':')}`;
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) declared.add(key(method, route.routePath));
+  });
 
   const forward = async (request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?')[0].slice(BASE_PATH.length);
@@ -117,6 +124,24 @@ export async function authRoutes(app: App, ctx: ModuleContext<AuthConfig>, runti
   app.post('/revoke-other-sessions', { schema: { tags: TAGS, summary: 'End every session but this one' } }, forward);
   app.get('/verify-email', { schema: { tags: TAGS, summary: 'Target of the verification link (redirects to callbackURL)' } }, forward);
 
-  // Everything else better-auth serves (reset-password/:token redirect, plugin endpoints…).
-  app.route({ method: ['GET', 'POST'], url: '/*', schema: { hide: true } as object, handler: forward });
+  // Everything else better-auth serves (reset-password/:token redirect, plugin endpoints…), by its
+  // own endpoint table rather than a catch-all: a path it does not serve is our 404 before any
+  // of its code (which converts and walks the body) runs. Called once every route with a schema
+  // of ours (plugin routes included) is declared.
+  return () => {
+    for (const endpoint of Object.values(runtime.auth.api) as BetterAuthEndpoint[]) {
+      if (!endpoint.path) continue; // server-only endpoints have no HTTP path
+      const methods = [endpoint.options?.method ?? []].flat().flatMap((m) => (m === '*' ? ['GET', 'POST'] : [m]));
+      for (const method of methods) {
+        if ((method === 'GET' || method === 'POST') && !declared.has(key(method, endpoint.path))) {
+          app.route({ method, url: endpoint.path, schema: { hide: true } as object, handler: forward });
+        }
+      }
+    }
+  };
+}
+
+interface BetterAuthEndpoint {
+  path?: string;
+  options?: { method?: string | string[] };
 }

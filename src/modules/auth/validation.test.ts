@@ -148,8 +148,25 @@ describe.each(targets)('auth input validation and enumeration safety on %s', (ta
         payload: { email: uniqueEmail(), password: 'short', name: 'Variant' },
       });
       expect(res.statusCode, url).toBe(404);
-      expect(res.json().code).toBe('not_found');
+      expect(res.json().code).toBe('route_not_found');
     }
+  });
+
+  it('answers paths better-auth does not serve with 404 before it sees them, and refuses deep bodies', async () => {
+    for (const url of ['/v1/auth/does-not-exist', '/v1/auth/sign-in/nothing', '/v1/auth/two-factor/x']) {
+      const res = await t.app.inject({ method: 'POST', url, headers: { origin: TEST_ORIGIN }, payload: { a: 1 } });
+      expect(res.statusCode, url).toBe(404);
+      expect(res.json().code).toBe('route_not_found');
+    }
+    // better-auth's own endpoints without a schema of ours still get the kernel's depth limit.
+    const deep = '['.repeat(10_000) + ']'.repeat(10_000);
+    for (const url of ['/v1/auth/sign-out', '/v1/auth/update-user', '/v1/auth/does-not-exist']) {
+      const res = await t.app.inject({ method: 'POST', url, headers: { origin: TEST_ORIGIN, 'content-type': 'application/json' }, payload: deep });
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json().code).toBe('body_too_deep');
+    }
+    // What the catch-all used to forward is still served: better-auth's own routes by their table.
+    expect((await t.app.inject({ url: '/v1/auth/ok' })).json()).toEqual({ ok: true });
   });
 
   it('normalizes the email case: sign-in works with different capitals', async () => {

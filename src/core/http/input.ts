@@ -1,0 +1,100 @@
+import type { FastifyRequest } from 'fastify';
+import type { App } from '../module.js';
+import { HttpProblem, type FieldError } from './problem.js';
+
+/**
+ * Input rules the kernel enforces once, before any route or library sees a request, so every
+ * module (and better-auth behind /v1/auth) inherits them:
+ * - JSON bodies nest at most MAX_BODY_DEPTH levels: deeper ones are refused before parsing,
+ *   since recursive code further on (validation, better-auth's request conversion) would
+ *   overflow the stack.
+ * - Text holds no NUL (PostgreSQL refuses it in text columns, SQLite keeps it: the same input
+ *   must get the same answer on both) and no lone UTF-16 surrogate (not valid Unicode; stored
+ *   it would silently become U+FFFD). In JSON bodies (strings and keys), path parameters and
+ *   query values alike: 400 validation_failed with a pointer to the field.
+ */
+export const MAX_BODY_DEPTH = 64;
+
+/** True when JSON text opens more than `max` arrays/objects at once. One pass, no recursion. */
+export function jsonTooDeep(text: string, max = MAX_BODY_DEPTH): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 /* [ */ || c === 123 /* { */) {
+      if (++depth > max) return true;
+    } else if (c === 93 /* ] */ || c === 125 /* } */) depth--;
+  }
+  return false;
+}
+
+// With the u flag a surrogate pair is one code point, so only unpaired halves match.
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/** Why a string cannot be stored as text, or null when it can. */
+export function badText(value: string): 'nul_character' | 'invalid_unicode' | null {
+  if (value.includes('\u0000')) return 'nul_character';
+  return LONE_SURROGATE.test(value) ? 'invalid_unicode' : null;
+}
+
+const DETAILS = {
+  nul_character: 'must not contain the NUL character (\\u0000)',
+  invalid_unicode: 'must be valid Unicode (no lone UTF-16 surrogates)',
+} as const;
+
+const escapePointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+
+/** Field errors for every string (and key) in a parsed JSON value that cannot be stored as text. */
+export function textErrors(value: unknown, pointer: string, out: FieldError[] = []): FieldError[] {
+  if (typeof value === 'string') {
+    const bad = badText(value);
+    if (bad) out.push({ pointer, code: bad, detail: DETAILS[bad] });
+  } else if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) textErrors(value[i], `${pointer}/${i}`, out);
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const bad = badText(key);
+      if (bad) out.push({ pointer: `${pointer}/${escapePointer(key)}`, code: bad, detail: DETAILS[bad] });
+      textErrors(item, `${pointer}/${escapePointer(key)}`, out);
+    }
+  }
+  return out;
+}
+
+const invalid = (errors: FieldError[]) => new HttpProblem(400, 'validation_failed', { errors });
+
+/**
+ * NUL in the path or query, checked where it can only arrive: a `%00` escape (the HTTP parser
+ * refuses a raw NUL; invalid UTF-8 escapes never decode into lone surrogates there). Called from
+ * the kernel's onRequest hook only for URLs containing `%00`, so the hot path pays one indexOf.
+ */
+export function urlTextProblem(request: FastifyRequest): HttpProblem | undefined {
+  const errors = [
+    ...textErrors(request.params ?? {}, '/params'),
+    ...textErrors(request.query ?? {}, '/querystring'),
+  ];
+  return errors.length ? invalid(errors) : undefined;
+}
+
+/**
+ * Replaces Fastify's JSON parser with one that applies the rules above (and keeps its
+ * protection against __proto__ / constructor.prototype keys).
+ */
+export function installJsonBodyRules(app: App): void {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, text, done) => {
+    const body = text as string;
+    if (jsonTooDeep(body)) return done(new HttpProblem(400, 'body_too_deep', { params: { max: MAX_BODY_DEPTH } }), undefined);
+    parse(request, body, (err, value) => {
+      if (err) return done(err, undefined);
+      const errors = textErrors(value, '/body');
+      if (errors.length) return done(invalid(errors), undefined);
+      done(null, value);
+    });
+  });
+}
