@@ -77,9 +77,9 @@ export async function gamificationRoutes(app: App, ctx: ModuleContext<Gamificati
   /** The caller as a player; anonymous callers become guests when allowed and the guests module runs. */
   async function playerFor(request: FastifyRequest, reply: FastifyReply, create: boolean): Promise<Player> {
     let actor = await request.actor();
-    const guests = (ctx.services as { guests?: { ensureGuest(rq: FastifyRequest, rp: FastifyReply): Promise<{ id: string }> } }).guests;
+    const guests = (ctx.services as { guests?: { http: { ensureGuest(rq: FastifyRequest, rp: FastifyReply): Promise<{ id: string }> } } }).guests;
     if (!actor && create && ctx.config.autoGuest && guests) {
-      await guests.ensureGuest(request, reply);
+      await guests.http.ensureGuest(request, reply);
       actor = await request.actor();
     }
     if (!actor) throw unauthorized('authentication_required');

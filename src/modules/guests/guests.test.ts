@@ -39,8 +39,8 @@ const scoresModule = defineModule({
   routes: async (app, ctx) => {
     app.get('/me', async (request) => ({ actor: await request.actor() }));
     app.post('/play', { schema: { body: Type.Object({ points: Type.Integer() }) } }, async (request, reply) => {
-      const guest = await ctx.services.guests.ensureGuest(request, reply);
-      const again = await ctx.services.guests.ensureGuest(request, reply);
+      const guest = await ctx.services.guests.http.ensureGuest(request, reply);
+      const again = await ctx.services.guests.http.ensureGuest(request, reply);
       const { points } = request.body as { points: number };
       await ctx.db.insertInto('test_scores').values({ id: randomUUID(), owner_kind: 'guest', owner_id: guest.id, points }).execute();
       return { guestId: guest.id, sameGuest: again.id === guest.id, actor: await request.actor() };

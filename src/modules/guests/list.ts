@@ -1,9 +1,10 @@
-import { sql } from 'kysely';
-import type { Db, Dialect } from '../../core/db/database.js';
+import { sql, type Kysely } from 'kysely';
+import type { Dialect } from '../../core/db/database.js';
+import { timestampParam, toIso } from '../../core/db/dialect.js';
 import { paginate, type PageResult } from '../../core/db/paginate.js';
 import { badRequest, type FieldError } from '../../core/http/problem.js';
 import { toGuest, type Guest } from './service.js';
-import { toIso, type GuestRow } from './schema.js';
+import type { GuestsTables } from './schema.js';
 
 export interface ListGuestsQuery {
   limit?: number;
@@ -24,13 +25,12 @@ function isoParam(name: string, value: string | undefined, errors: FieldError[])
 }
 
 /** Admin list, most recently active first, keyset-paginated on (last_active_at, id). */
-export async function listGuests(db: Db, dialect: Dialect, q: ListGuestsQuery): Promise<PageResult<Guest>> {
+export async function listGuests(db: Kysely<GuestsTables>, dialect: Dialect, q: ListGuestsQuery): Promise<PageResult<Guest>> {
   const errors: FieldError[] = [];
   const before = isoParam('activeBefore', q.activeBefore, errors);
   const after = isoParam('activeAfter', q.activeAfter, errors);
   if (errors.length) throw badRequest('validation_failed', { errors });
-  // ISO text compares correctly in SQLite; PostgreSQL compares the parameter as a timestamptz.
-  const ts = (v: string) => (dialect === 'postgres' ? sql`cast(${v} as timestamptz)` : sql`${v}`);
+  const ts = (v: string) => timestampParam(dialect, v);
 
   let query = db.selectFrom('guests').selectAll();
   if (before) query = query.where(sql<boolean>`last_active_at < ${ts(before)}`);
@@ -40,7 +40,7 @@ export async function listGuests(db: Db, dialect: Dialect, q: ListGuestsQuery): 
     limit: q.limit,
     cursor: q.cursor,
     orderBy: ['last_active_at', 'id'],
-    key: (r) => [toIso((r as GuestRow).last_active_at), (r as GuestRow).id],
+    key: (r) => [toIso(r.last_active_at), r.id],
   });
-  return { data: page.data.map((r) => toGuest(r as GuestRow)), nextCursor: page.nextCursor };
+  return { data: page.data.map(toGuest), nextCursor: page.nextCursor };
 }

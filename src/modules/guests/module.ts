@@ -2,7 +2,8 @@ import { defineModule } from '../../core/module.js';
 import { GuestsConfigSchema } from './config.js';
 import { messages } from './messages.js';
 import { guestAdminRoutes, guestRoutes } from './routes.js';
-import { migrations, toIso } from './schema.js';
+import { toIso, toIsoOrNull, typedDb } from '../../core/db/dialect.js';
+import { migrations, type GuestsTables } from './schema.js';
 import { GuestService } from './service.js';
 
 declare module '../../core/module.js' {
@@ -46,7 +47,7 @@ export default defineModule({
   start: async (ctx) => {
     const guests = ctx.services.guests;
     await guests.live.start(ctx.pubsub);
-    ctx.access.addResolver((request) => guests.resolveActor(request), 10);
+    ctx.access.addResolver((request) => guests.resolveActor(request.headers.cookie, request.ip ?? null), 10);
     guests.activity.start(ctx.config.activityFlushSeconds * 1000);
   },
   stop: async (ctx) => {
@@ -55,7 +56,7 @@ export default defineModule({
   },
   exportUser: async (userId, ctx) => {
     // Guest identities that became this user: when and under which names they played.
-    const rows = await ctx.db
+    const rows = await typedDb<GuestsTables>(ctx)
       .selectFrom('guests')
       .select(['id', 'display_name', 'created_at', 'merged_at'])
       .where('merged_into_user_id', '=', userId)
@@ -64,13 +65,13 @@ export default defineModule({
       id: r.id,
       displayName: r.display_name,
       createdAt: toIso(r.created_at),
-      mergedAt: r.merged_at === null ? null : toIso(r.merged_at),
+      mergedAt: toIsoOrNull(r.merged_at),
     }));
   },
   on: {
     // Merged guest rows name the user; a deleted user's guests go with them.
     'user.deleted': async ({ userId }, ctx) => {
-      await ctx.db.deleteFrom('guests').where('merged_into_user_id', '=', userId).execute();
+      await typedDb<GuestsTables>(ctx).deleteFrom('guests').where('merged_into_user_id', '=', userId).execute();
     },
   },
 });

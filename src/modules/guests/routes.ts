@@ -55,7 +55,7 @@ export async function guestRoutes(app: App, ctx: ModuleContext<GuestsConfig>) {
       const actor = await request.actor();
       if (actor && actor.type !== 'guest') throw conflict('already_signed_in');
       const displayName = request.body?.displayName;
-      const current = await guests().fromRequest(request);
+      const current = await guests().http.fromRequest(request);
       if (current) {
         const guest = displayName === undefined ? current : ((await guests().rename(current.id, displayName)) ?? current);
         return reply.code(200).send({ id: guest.id, displayName: guest.displayName, createdAt: guest.createdAt, created: false });

@@ -1,4 +1,5 @@
-import { PostgresAdapter, type Kysely, type Migration } from 'kysely';
+import type { Migration } from 'kysely';
+import { columnTypes, type Timestamp } from '../../core/db/dialect.js';
 
 /** A row of `guests`. Timestamps are ISO 8601 UTC strings in SQLite and timestamptz in PostgreSQL. */
 export interface GuestRow {
@@ -7,23 +8,21 @@ export interface GuestRow {
   last_ip: string | null;
   /** Requests that resolved this guest as the caller. */
   endpoints_used: number;
-  last_active_at: string | Date;
-  created_at: string | Date;
+  last_active_at: Timestamp;
+  created_at: Timestamp;
   merged_into_user_id: string | null;
-  merged_at: string | Date | null;
+  merged_at: Timestamp | null;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const isPostgres = (db: Kysely<any>) => db.getExecutor().adapter instanceof PostgresAdapter;
-
-/** Both dialects compare these columns correctly: timestamptz natively, ISO text lexicographically. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const timestampType = (db: Kysely<any>) => (isPostgres(db) ? 'timestamptz' : 'text');
+/** This module's tables, for `typedDb<GuestsTables>(ctx)`. */
+export interface GuestsTables {
+  guests: GuestRow;
+}
 
 export const migrations: Record<string, Migration> = {
   '0001_guests': {
     async up(db) {
-      const ts = timestampType(db);
+      const ts = columnTypes(db).timestamp;
       await db.schema
         .createTable('guests')
         .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
@@ -44,8 +43,3 @@ export const migrations: Record<string, Migration> = {
     },
   },
 };
-
-/** Normalises a timestamp read from either dialect to ISO 8601 UTC. */
-export function toIso(value: string | Date): string {
-  return (value instanceof Date ? value : new Date(value)).toISOString();
-}

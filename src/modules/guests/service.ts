@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ModuleContext } from '../../core/module.js';
 import type { Actor } from '../../core/http/access.js';
 import { badRequest, tooManyRequests } from '../../core/http/problem.js';
@@ -8,7 +7,9 @@ import { ActivityBuffer } from './activity.js';
 import { GuestCookie } from './cookie.js';
 import { LiveGuestCache } from './live-cache.js';
 import { generateDisplayName, validateDisplayName } from './names.js';
-import { toIso, type GuestRow } from './schema.js';
+import { timestampParam, toIso, toIsoOrNull, typedDb } from '../../core/db/dialect.js';
+import { GuestHttp } from './http.js';
+import type { GuestRow, GuestsTables } from './schema.js';
 import type { GuestsConfig } from './config.js';
 
 export interface Guest {
@@ -30,7 +31,7 @@ export const toGuest = (r: GuestRow): Guest => ({
   lastActiveAt: toIso(r.last_active_at),
   createdAt: toIso(r.created_at),
   mergedIntoUserId: r.merged_into_user_id,
-  mergedAt: r.merged_at === null ? null : toIso(r.merged_at),
+  mergedAt: toIsoOrNull(r.merged_at),
 });
 
 export const guestActor = (id: string): Actor => ({ type: 'guest', id, role: null, tenantId: null, via: 'guest' });
@@ -41,10 +42,13 @@ export class GuestService {
   readonly activity: ActivityBuffer;
   /** Verified cookies of live guests, remembered briefly (see LiveGuestCache). */
   readonly live: LiveGuestCache;
-  /** Guests created by ensureGuest during a request, so two calls in one request create one guest. */
-  private readonly ensured = new WeakMap<FastifyRequest, Guest>();
+  /** Request and reply side (reading and setting the cookie), for routes: `ensureGuest(request, reply)`. */
+  readonly http: GuestHttp;
+  private readonly db;
 
   constructor(private readonly ctx: ModuleContext<GuestsConfig>) {
+    this.db = typedDb<GuestsTables>(ctx);
+    this.http = new GuestHttp(this);
     this.cookie = new GuestCookie(ctx.secret, {
       development: ctx.appConfig.env === 'development',
       maxAgeDays: ctx.config.cookieMaxAgeDays,
@@ -63,8 +67,8 @@ export class GuestService {
   }
 
   async get(id: string): Promise<Guest | null> {
-    const row = await this.ctx.db.selectFrom('guests').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? toGuest(row as GuestRow) : null;
+    const row = await this.db.selectFrom('guests').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toGuest(row) : null;
   }
 
   /**
@@ -96,13 +100,13 @@ export class GuestService {
       merged_into_user_id: null,
       merged_at: null,
     };
-    await this.ctx.db.insertInto('guests').values(row).execute();
+    await this.db.insertInto('guests').values(row).execute();
     return toGuest(row);
   }
 
   async rename(id: string, displayName: string): Promise<Guest | null> {
     const name = this.checkName(displayName);
-    await this.ctx.db
+    await this.db
       .updateTable('guests')
       .set({ display_name: name })
       .where('id', '=', id)
@@ -117,9 +121,9 @@ export class GuestService {
     return checked.value;
   }
 
-  /** The live (existing, not merged) guest behind the request's cookie, or null. */
-  async fromRequest(request: FastifyRequest): Promise<Guest | null> {
-    const id = this.guestIdFromCookieHeader(request.headers.cookie);
+  /** The live (existing, not merged) guest behind a Cookie header, or null. */
+  async fromCookieHeader(cookieHeader: string | undefined): Promise<Guest | null> {
+    const id = this.guestIdFromCookieHeader(cookieHeader);
     if (!id) return null;
     const guest = await this.get(id);
     return guest && guest.mergedIntoUserId === null ? guest : null;
@@ -130,17 +134,17 @@ export class GuestService {
    * A cookie seen recently is answered from memory (no HMAC, no read); merges and deletions
    * drop it on every replica (see LiveGuestCache), so they still take effect at once.
    */
-  async resolveActor(request: FastifyRequest): Promise<Actor | null> {
-    for (const value of this.cookie.rawValues(request.headers.cookie)) {
+  async resolveActor(cookieHeader: string | undefined, ip: string | null): Promise<Actor | null> {
+    for (const value of this.cookie.rawValues(cookieHeader)) {
       const known = this.live.get(value);
       if (known !== undefined) {
-        this.activity.record(known, request.ip ?? null);
+        this.activity.record(known, ip);
         return guestActor(known);
       }
       const id = this.cookie.verify(value);
       if (!id) continue;
       const stamp = this.live.stamp;
-      const row = await this.ctx.db
+      const row = await this.db
         .selectFrom('guests')
         .select('id')
         .where('id', '=', id)
@@ -148,7 +152,7 @@ export class GuestService {
         .executeTakeFirst();
       if (!row) return null;
       this.live.remember(value, id, stamp);
-      this.activity.record(id, request.ip ?? null);
+      this.activity.record(id, ip);
       return guestActor(id);
     }
     return null;
@@ -164,23 +168,9 @@ export class GuestService {
     }
   }
 
-  /**
-   * The caller's guest, created (and its cookie set) when there is none. For modules that let
-   * anonymous visitors play: call it only when `request.actor()` is null or a guest. After it,
-   * `request.actor()` answers the guest within the same request.
-   */
-  async ensureGuest(request: FastifyRequest, reply: FastifyReply): Promise<Guest> {
-    const memo = this.ensured.get(request);
-    if (memo) return memo;
-    const current = await this.fromRequest(request);
-    if (current) return current;
-    await this.assertCanCreate(request.ip);
-    const guest = await this.create({ ip: request.ip ?? null, locale: request.locale });
-    this.cookie.set(reply, guest.id);
-    this.ensured.set(request, guest);
-    const actor = await request.actor();
-    if (!actor) request._actor = Promise.resolve(guestActor(guest.id));
-    return guest;
+  /** The actor a guest is seen as. */
+  actorFor(guestId: string): Actor {
+    return guestActor(guestId);
   }
 
   /**
@@ -189,7 +179,7 @@ export class GuestService {
    * Handlers must be idempotent keyed on guestId (see replayMerge). False if already merged or unknown.
    */
   async merge(guestId: string, userId: string): Promise<boolean> {
-    const result = await this.ctx.db
+    const result = await this.db
       .updateTable('guests')
       .set({ merged_into_user_id: userId, merged_at: new Date().toISOString() })
       .where('id', '=', guestId)
@@ -225,15 +215,15 @@ export class GuestService {
    */
   async removeIdle(now = new Date(), batchSize = 500): Promise<number> {
     const cutoff = new Date(now.getTime() - this.ctx.config.maxIdleDays * 86_400_000).toISOString();
-    const at = this.ctx.dialect === 'postgres' ? sql`cast(${cutoff} as timestamptz)` : sql`${cutoff}`;
+    const at = timestampParam(this.ctx.dialect, cutoff);
     let removed = 0;
     for (;;) {
-      const rows = await this.ctx.db
+      const rows = await this.db
         .deleteFrom('guests')
         .where(
           'id',
           'in',
-          this.ctx.db
+          this.db
             .selectFrom('guests')
             .select('id')
             .where('merged_into_user_id', 'is', null)
@@ -246,9 +236,9 @@ export class GuestService {
         .execute();
       if (rows.length === 0) break;
       removed += rows.length;
-      await this.forgetLive(rows.map((r) => r.id as string));
+      await this.forgetLive(rows.map((r) => r.id));
       try {
-        await this.ctx.events.emit('guest.expired', { guestIds: rows.map((r) => r.id as string) });
+        await this.ctx.events.emit('guest.expired', { guestIds: rows.map((r) => r.id) });
       } catch (err) {
         this.ctx.log.error({ err }, 'a guest.expired handler failed');
       }
