@@ -16,7 +16,7 @@ import { installHealth, type HealthCheck } from './http/health.js';
 import { installIdempotency } from './http/idempotency.js';
 import { idempotencyMigrations } from './http/idempotency-store.js';
 import { createMetricsRegistry, installHttpMetrics } from './http/metrics.js';
-import { installOpenApi } from './http/openapi.js';
+import { docsEnabled, installOpenApi } from './http/openapi.js';
 import { createServer } from './http/server.js';
 import { I18n } from './i18n/index.js';
 import type { AnyModule, App, KernelContext, Services } from './module.js';
@@ -132,11 +132,12 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       return (this._actor ??= access.resolve(this as any));
     } as never);
-    installHttpMetrics(server, metrics);
+    const metricsListener = installHttpMetrics(server, metrics, config);
+    closers.unshift(() => metricsListener.close());
     // Before any route is registered: `config: { idempotent: true }` is read as routes are added.
     const idempotency = installIdempotency(server, { database });
     cron.add({ name: 'core.idempotency-prune', schedule: '23 * * * *', run: async () => void (await idempotency.prune()) });
-    await installOpenApi(server, config.server.publicUrl);
+    await installOpenApi(server, config.server.publicUrl, docsEnabled(config));
 
     const checks: Record<string, HealthCheck> = { database: () => database.ping(), queue: () => queue.ping() };
     if (redis) {
@@ -167,7 +168,10 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
       modules,
       migrations,
       async listen() {
-        return server.listen({ host: config.server.host, port: config.server.port });
+        const address = await server.listen({ host: config.server.host, port: config.server.port });
+        const metricsAddress = await metricsListener.listen();
+        if (metricsAddress) log.info({ address: metricsAddress }, 'metrics listening');
+        return address;
       },
       runCron: (name) => cron.runNow(name),
       async close() {

@@ -39,5 +39,13 @@ export function productionFindings(config: AppConfig): CheckFinding[] {
       message: `is too short for production (${token.length} characters, at least ${MIN_ADMIN_TOKEN_LENGTH} needed): generate one with \`openssl rand -base64 48\`, or remove it to disable token access`,
     });
   }
+  const metricsToken = config.metrics.token;
+  if (metricsToken !== null && metricsToken.length < MIN_ADMIN_TOKEN_LENGTH) {
+    out.push({
+      path: ['metrics', 'token'],
+      code: 'metrics_token_too_short',
+      message: `is too short for production (${metricsToken.length} characters, at least ${MIN_ADMIN_TOKEN_LENGTH} needed): generate one with \`openssl rand -base64 48\``,
+    });
+  }
   return out;
 }

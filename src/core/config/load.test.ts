@@ -114,6 +114,7 @@ modules:
       bodyLimit: 2048,
       requestTimeoutMs: 0,
       shutdownTimeoutMs: 10_000,
+      docs: 'auto',
       cors: { origins: ['https://www.example.com'], credentials: true },
     });
     expect(c.database).toEqual({ url: 'postgres://app:pw@db:5432/app', poolSize: 5 });
@@ -274,6 +275,12 @@ describe('loadConfig: production checks', () => {
     const [issue] = issuesOf(() => load(`env: production\n${secret}admin:\n  token: tok-abc123\n`));
     expect(issue).toMatchObject({ path: 'admin.token', code: 'admin_token_too_short', line: 4 });
     expect(issue.message).not.toContain('tok-abc123');
+  });
+
+  it('refuses a short metrics token', () => {
+    const [issue] = issuesOf(() => load(`env: production\n${secret}metrics:\n  token: scrape-me\n`));
+    expect(issue).toMatchObject({ path: 'metrics.token', code: 'metrics_token_too_short', line: 4 });
+    expect(issue.message).not.toContain('scrape-me');
   });
 
   it('refuses a missing or short secret, telling how to generate one', () => {

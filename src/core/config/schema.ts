@@ -28,6 +28,11 @@ export const ServerConfig = Type.Object(
      * process exits anyway (code 1). Log flushing adds at most ~2 s on top.
      */
     shutdownTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
+    /**
+     * Interactive docs at /docs and the OpenAPI document at /openapi.json. `auto`: served except
+     * in production. `neptuno openapi` writes the document either way.
+     */
+    docs: Type.Union([Type.Literal('auto'), Type.Boolean()], { default: 'auto' }),
     cors: Type.Object(
       {
         /** Allowed origins; `*` allows any origin but never together with credentials in production. */
@@ -78,6 +83,21 @@ export const AppConfigSchema = Type.Object(
       {
         /** Bearer token for /v1/admin/* before (or besides) admin accounts. Unset: no token access. */
         token: Type.Union([Type.String(), Type.Null()], { default: null }),
+      },
+      { ...Closed, default: {} },
+    ),
+    /**
+     * Prometheus metrics. `port` set: served on that separate listener only (reach it from the
+     * monitoring network). Else `token` set: GET /metrics on the API port with
+     * `Authorization: Bearer <token>`. Neither: public /metrics outside production, none in
+     * production.
+     */
+    metrics: Type.Object(
+      {
+        token: Type.Union([Type.String(), Type.Null()], { default: null }),
+        port: Type.Union([Type.Integer({ minimum: 0, maximum: 65535 }), Type.Null()], { default: null }),
+        /** Interface of the metrics listener; null: the same as server.host. */
+        host: Type.Union([Type.String(), Type.Null()], { default: null }),
       },
       { ...Closed, default: {} },
     ),

@@ -1,5 +1,11 @@
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { AppConfig } from '../config/schema.js';
+import { safeEqual } from '../crypto.js';
 import type { App } from '../module.js';
+import { HttpProblem } from './problem.js';
 
 /** A registry per app (tests run several apps in one process), with process metrics. */
 export function createMetricsRegistry(): Registry {
@@ -67,16 +73,74 @@ export class RequestHistogram {
   }
 }
 
-/** Request duration by route template (never the raw URL: bounded cardinality) and status. */
-export function installHttpMetrics(app: App, registry: Registry) {
+export interface MetricsListener {
+  /** Starts the separate metrics listener when `metrics.port` is set; its address, else null. */
+  listen(): Promise<string | null>;
+  close(): Promise<void>;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest();
+
+/**
+ * Request duration by route template (never the raw URL: bounded cardinality) and status, and
+ * the exposition: on a separate listener (`metrics.port`), behind a bearer token
+ * (`metrics.token`), public outside production, or not at all on the API port in production.
+ */
+export function installHttpMetrics(app: App, registry: Registry, config: Pick<AppConfig, 'env' | 'metrics' | 'server'>): MetricsListener {
   const histogram = new RequestHistogram();
   registry.registerMetric(histogram as unknown as Parameters<Registry['registerMetric']>[0]);
   app.addHook('onResponse', (request, reply, done) => {
     histogram.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
-    reply.type(registry.contentType);
-    return registry.metrics();
+
+  const { token, port, host } = config.metrics;
+  if (port !== null) return separateListener(registry, host ?? config.server.host, port);
+  if (token !== null || config.env !== 'production') {
+    // Hashed before comparing, so neither the token's length nor its bytes leak through timing.
+    const expected = token === null ? null : sha256(token);
+    app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+      if (expected) {
+        const given = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+        if (!given || !safeEqual(sha256(given), expected)) {
+          throw new HttpProblem(401, 'authentication_required', { headers: { 'www-authenticate': 'Bearer realm="metrics"' } });
+        }
+      }
+      reply.type(registry.contentType);
+      return registry.metrics();
+    });
+  }
+  return { listen: async () => null, close: async () => {} };
+}
+
+/** GET /metrics (only) on its own port, for a monitoring network the public never reaches. */
+function separateListener(registry: Registry, host: string, port: number): MetricsListener {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      () => res.writeHead(500).end(),
+    );
   });
+  let listening = false;
+  return {
+    listen: () =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          listening = true;
+          const address = server.address() as AddressInfo;
+          resolve(`http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`);
+        });
+      }),
+    close: () =>
+      new Promise((resolve) => {
+        if (!listening) return resolve();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }

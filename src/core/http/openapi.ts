@@ -1,9 +1,19 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import type { AppConfig } from '../config/schema.js';
 import type { App } from '../module.js';
 
-/** OpenAPI 3.1 generated from the route schemas; served at /openapi.json, browsable at /docs. */
-export async function installOpenApi(app: App, publicUrl: string) {
+/** Whether /docs and /openapi.json are served: `server.docs`, where `auto` means outside production. */
+export function docsEnabled(config: Pick<AppConfig, 'env' | 'server'>): boolean {
+  const docs = config.server.docs;
+  return docs === 'auto' ? config.env !== 'production' : docs;
+}
+
+/**
+ * OpenAPI 3.1 generated from the route schemas (always: `neptuno openapi` writes it); served at
+ * /openapi.json and browsable at /docs when `serve` is true.
+ */
+export async function installOpenApi(app: App, publicUrl: string, serve = true) {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -23,6 +33,7 @@ export async function installOpenApi(app: App, publicUrl: string) {
       },
     },
   });
+  if (!serve) return;
   await app.register(swaggerUi, {
     routePrefix: '/docs',
     staticCSP: true,
