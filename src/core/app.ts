@@ -9,6 +9,8 @@ import { createDrivers } from './drivers/index.js';
 import { waitForRedis } from './drivers/redis-connection.js';
 import { mailMigrations } from './drivers/mail/migrations.js';
 import { EventBus } from './events.js';
+import { outboxMigrations } from './outbox/migrations.js';
+import { Outbox } from './outbox/outbox.js';
 import { Access } from './http/access.js';
 import { kernelAdminRoutes } from './http/admin-routes.js';
 import { installErrorHandling } from './http/errors.js';
@@ -57,7 +59,7 @@ export interface NeptunoApp {
 /** Every migration the kernel and the given modules own (disabled modules too: enabling is a flip). */
 export function migrationSources(modules: AnyModule[]): MigrationSource[] {
   return [
-    { owner: 'core', migrations: { ...settingsMigrations, ...queueMigrations, ...lockMigrations, ...mailMigrations, ...idempotencyMigrations } },
+    { owner: 'core', migrations: { ...settingsMigrations, ...queueMigrations, ...lockMigrations, ...mailMigrations, ...idempotencyMigrations, ...outboxMigrations } },
     ...modules.filter((m) => m.migrations).map((m) => ({ owner: m.name, migrations: m.migrations! })),
   ];
 }
@@ -70,7 +72,12 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
   const modules = resolveModules(opts.modules, isEnabled);
 
   const closers: Array<() => Promise<void>> = [];
-  const database: Database = createDatabase({ url: config.database.url, schema: opts.databaseSchema, poolSize: config.database.poolSize });
+  const database: Database = createDatabase({
+    url: config.database.url,
+    schema: opts.databaseSchema,
+    poolSize: config.database.poolSize,
+    transactionTimeoutMs: config.database.transactionTimeoutMs,
+  });
   closers.push(() => database.destroy());
 
   try {
@@ -85,6 +92,10 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
     if (redis) await waitForRedis(redis, config.redis.url!);
 
     const events = new EventBus(log);
+    const outbox = new Outbox(database, queue, events, config.events, log.child({ component: 'outbox' }));
+    // Before the drivers close: prompt deliveries still running use the database and the queue.
+    closers.unshift(() => outbox.stop());
+    cron.add({ name: 'core.prune-outbox', schedule: '29 3 * * *', run: async () => void (await outbox.store.prune(7 * 86_400_000)) });
     const i18n = new I18n(config.i18n.defaultLocale);
     const access = new Access(config);
     const settings = new Settings(database.db, cache, pubsub, log.child({ component: 'settings' }), async (keys) => {
@@ -97,13 +108,14 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
       database,
       db: database.db,
       dialect: database.dialect,
-      tx: database.tx,
+      tx: (fn, txOpts) => outbox.tx(fn, txOpts),
       cache,
       rateLimiter,
       locks,
       pubsub,
       queue,
       events,
+      outbox,
       services,
       settings,
       access,
@@ -111,7 +123,7 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
       secret: opts.secret,
       log,
       metrics,
-      enqueue: (job, payload, jobOpts) => queue.enqueue(job, payload, jobOpts),
+      enqueue: (job, payload, jobOpts) => outbox.enqueue(job, payload, jobOpts),
       privacy: {
         async exportUser(userId) {
           const out: Record<string, unknown> = {};
@@ -152,11 +164,14 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
 
     for (const m of modules) await m.start?.(contexts.get(m.name)!);
     closers.unshift(async () => {
+      // Deliveries this process started run module handlers: let them finish first.
+      await outbox.settled();
       for (const m of [...modules].reverse()) await m.stop?.(contexts.get(m.name)!);
     });
 
     if (opts.workers ?? config.jobs.concurrency > 0) {
       await queue.start();
+      outbox.start();
       cron.start();
     }
     await server.ready();

@@ -10,7 +10,8 @@ import type { RateLimiter } from './drivers/ratelimit/contract.js';
 import type { LockManager } from './drivers/lock/contract.js';
 import type { PubSub } from './drivers/pubsub/contract.js';
 import type { JobContext, JobOptions, Queue } from './drivers/queue/contract.js';
-import type { DomainEvents, EventBus, EventName } from './events.js';
+import type { DomainEvents, EventBus, EventMeta, EventName } from './events.js';
+import type { Outbox } from './outbox/outbox.js';
 import type { Settings } from './config/settings.js';
 import type { Access } from './http/access.js';
 import type { I18n, Messages } from './i18n/index.js';
@@ -41,13 +42,20 @@ export interface KernelContext {
   database: Database;
   db: Db;
   dialect: Dialect;
-  tx: Database['tx'];
+  /**
+   * Runs fn in a transaction. The handle is the Kysely transaction plus `trx.emit`,
+   * `trx.enqueue` and `trx.afterCommit` (docs/modules.md). Inside an open transaction it joins it.
+   */
+  tx: Outbox['tx'];
   cache: Cache;
   rateLimiter: RateLimiter;
   locks: LockManager;
   pubsub: PubSub;
   queue: Queue;
+  /** In-process notifications on this replica (settings.changed, committed events); not durable. */
   events: EventBus;
+  /** The transactional outbox behind ctx.tx: delivery of domain events to modules' `on:` handlers. */
+  outbox: Outbox;
   services: Services;
   settings: Settings;
   access: Access;
@@ -59,7 +67,7 @@ export interface KernelContext {
   /** The application secret (HMAC keys, signed cookies). Never logged. */
   secret: string;
   log: Logger;
-  /** Enqueues a job by its full name (`<module>.<job>`). */
+  /** Enqueues a job by its full name (`<module>.<job>`); inside ctx.tx it joins the transaction (trx.enqueue). */
   enqueue(job: string, payload: unknown, opts?: JobOptions): Promise<string>;
 }
 
@@ -79,7 +87,7 @@ export interface CronDefinition<C> {
 }
 
 export type ModuleEventHandlers<C> = {
-  [E in EventName]?: (payload: DomainEvents[E], ctx: ModuleContext<C>) => Promise<void> | void;
+  [E in EventName]?: (payload: DomainEvents[E], ctx: ModuleContext<C>, meta: EventMeta) => Promise<void> | void;
 };
 
 export interface ModuleDefinition<S extends TObject = TObject> {

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { EventName } from './events.js';
+import type { EventMeta } from './events.js';
 import { problem } from './http/problem.js';
 import type { AnyModule, App, KernelContext, ModuleContext, RoutesFn } from './module.js';
 import type { CronScheduler } from './drivers/cron/scheduler.js';
@@ -30,8 +30,9 @@ export function wireModules(
   for (const m of modules) {
     const mctx = contexts.get(m.name)!;
     for (const [event, handler] of Object.entries(m.on ?? {})) {
-      const run = handler as (p: unknown, c: ModuleContext) => Promise<void> | void;
-      ctx.events.on(event as EventName, ((payload: unknown) => run(payload, mctx)) as never, m.name);
+      const run = handler as (p: unknown, c: ModuleContext, meta: EventMeta) => Promise<void> | void;
+      // Durable: events emitted with trx.emit reach the handler through the outbox, once per replica set.
+      ctx.outbox.subscribe(m.name, event, (payload, meta) => run(payload, mctx, meta));
     }
     for (const [job, handler] of Object.entries(m.jobs ?? {})) {
       ctx.queue.register(`${m.name}.${job}`, (payload, jobCtx) => handler(payload, mctx, jobCtx));

@@ -18,3 +18,4 @@ export {
   type Credentials,
   type SignedIn,
 } from './auth.js';
+export { recordEvents, settle, type EventRecorder } from './events.js';

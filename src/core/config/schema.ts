@@ -60,6 +60,8 @@ export const AppConfigSchema = Type.Object(
           errorMessage: 'must start with sqlite: (e.g. sqlite:./data/neptuno.db) or postgres://',
         }),
         poolSize: Type.Integer({ minimum: 1, default: 10 }),
+        /** A transaction still open after this long is rolled back, so it can never hold the database. */
+        transactionTimeoutMs: Type.Integer({ minimum: 10, default: 30_000 }),
       },
       { ...Closed, default: {} },
     ),
@@ -121,6 +123,21 @@ export const AppConfigSchema = Type.Object(
     i18n: Type.Object(
       {
         defaultLocale: Type.Union([Type.Literal('es'), Type.Literal('en')], { default: 'es' }),
+      },
+      { ...Closed, default: {} },
+    ),
+    events: Type.Object(
+      {
+        /** Deliveries not finished by the emitting process are retried by a job after this long. */
+        recoveryDelayMs: Type.Integer({ minimum: 0, default: 5000 }),
+        /** Attempts per delivery before it goes dead (listed by `neptuno events list`). */
+        attempts: Type.Integer({ minimum: 1, default: 10 }),
+        /** Base of the exponential backoff between attempts. */
+        backoffMs: Type.Integer({ minimum: 0, default: 1000 }),
+        /** A handler running longer without renewing its lease (its process died) is run again. */
+        leaseMs: Type.Integer({ minimum: 100, default: 60_000 }),
+        /** How often outbox rows not yet handed to BullMQ (the emitting process died) are relayed. */
+        relayIntervalMs: Type.Integer({ minimum: 10, default: 1000 }),
       },
       { ...Closed, default: {} },
     ),

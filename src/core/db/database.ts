@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import type pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase, type Transaction } from 'kysely';
+import { guardedDialect, openTransaction, TransactionTimeoutError, txContext, type TxStore } from './tx-guard.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 // Tables are owned by modules; the kernel does not know their types.
@@ -15,8 +16,15 @@ export type Trx = Transaction<any>;
 export interface Database {
   db: Db;
   dialect: Dialect;
-  /** Runs fn in a transaction; on PostgreSQL, retries serialization failures and deadlocks. */
+  /**
+   * Runs fn in a transaction; on PostgreSQL, retries serialization failures and deadlocks.
+   * Called while a transaction of this database is open in the same async context, it joins it
+   * (fn runs on the open transaction; no savepoint). A query on `db` from inside fn throws
+   * TransactionMisuseError; fn running longer than `transactionTimeoutMs` is rolled back.
+   */
   tx<T>(fn: (trx: Trx) => Promise<T>, opts?: TxOptions): Promise<T>;
+  /** The transaction open in the current async context, if any (see tx-guard.ts). */
+  openTransaction(): TxStore | undefined;
   ping(): Promise<void>;
   destroy(): Promise<void>;
 }
@@ -33,6 +41,8 @@ export interface DatabaseOptions {
   /** PostgreSQL only: schema put first on the search_path (tests use one schema per app). */
   schema?: string;
   poolSize?: number;
+  /** A transaction whose callback runs longer is rolled back (TransactionTimeoutError). Default 30000. */
+  transactionTimeoutMs?: number;
 }
 
 /** `sqlite:./data/neptuno.db`, `sqlite::memory:`, `postgres://…` or `postgresql://…`. */
@@ -49,6 +59,9 @@ const require = createRequire(import.meta.url);
 
 export function createDatabase(opts: DatabaseOptions): Database {
   const { dialect, target } = parseDatabaseUrl(opts.url);
+  // Identifies this database's transactions in the async context (tests run several apps at once).
+  const owner = {};
+  const timeoutMs = opts.transactionTimeoutMs ?? 30_000;
   let db: Db;
   if (dialect === 'sqlite') {
     if (target !== ':memory:') mkdirSync(dirname(resolve(target)), { recursive: true });
@@ -58,7 +71,7 @@ export function createDatabase(opts: DatabaseOptions): Database {
     file.pragma('foreign_keys = ON');
     // Other processes (CLI, a second replica on the same file) wait instead of failing.
     file.pragma('busy_timeout = 5000');
-    db = new Kysely({ dialect: new SqliteDialect({ database: withStatementCache(file) }) });
+    db = new Kysely({ dialect: guardedDialect(new SqliteDialect({ database: withStatementCache(file) }), owner) });
   } else {
     const { Pool } = require('pg') as typeof pg;
     const pool = new Pool({
@@ -72,16 +85,30 @@ export function createDatabase(opts: DatabaseOptions): Database {
     // and the pool listens only while it is idle): its queries fail on their own, and the pool
     // drops it on release because it is no longer queryable.
     pool.on('connect', (client) => void client.on('error', () => {}));
-    db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+    db = new Kysely({ dialect: guardedDialect(new PostgresDialect({ pool }), owner) });
   }
 
   async function tx<T>(fn: (trx: Trx) => Promise<T>, txOpts: TxOptions = {}): Promise<T> {
+    const open = openTransaction(owner);
+    if (open) return fn(open.trx as Trx);
     const attempts = dialect === 'postgres' ? (txOpts.retries ?? 5) : 1;
     for (let attempt = 1; ; attempt++) {
+      // A fresh store per attempt: a retried callback starts from nothing.
+      const store: TxStore = { owner, open: false, trx: null, handle: null };
       try {
         let builder = db.transaction();
         if (dialect === 'postgres' && txOpts.isolation) builder = builder.setIsolationLevel(txOpts.isolation);
-        return await builder.execute(fn);
+        return await txContext.run(store, () =>
+          builder.execute(async (trx) => {
+            store.trx = trx;
+            store.open = true;
+            try {
+              return await withTimeout(fn(trx), timeoutMs);
+            } finally {
+              store.open = false;
+            }
+          }),
+        );
       } catch (err) {
         const code = (err as { code?: string }).code;
         if (attempt >= attempts || !code || !RETRYABLE_PG.has(code)) throw err;
@@ -94,6 +121,7 @@ export function createDatabase(opts: DatabaseOptions): Database {
     db,
     dialect,
     tx,
+    openTransaction: () => openTransaction(owner),
     async ping() {
       await sql`select 1`.execute(db);
     },
@@ -101,6 +129,18 @@ export function createDatabase(opts: DatabaseOptions): Database {
       await db.destroy();
     },
   };
+}
+
+/**
+ * Rejects when `work` has not settled after `ms`, so Kysely rolls back and frees the connection
+ * (on SQLite, the whole database) even if the callback awaits something that never comes.
+ */
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TransactionTimeoutError(ms)), ms);
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }
 
 const STATEMENT_CACHE_SIZE = 500;

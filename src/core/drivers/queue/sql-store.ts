@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { JobList, JobRecord, JobState } from './contract.js';
 import { backoffDelay, clampLimit, decodeCursor, encodeCursor, JOB_STATES, type ResolvedJobOptions } from './shared.js';
@@ -42,6 +42,7 @@ type ListCursor = [number, string];
 const isListCursor = (v: unknown): v is ListCursor =>
   Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && typeof v[1] === 'string';
 
+/* eslint-disable @typescript-eslint/no-explicit-any -- a transaction of any module's schema */
 /** Every SQL statement of the queue. Each one is a single statement, so none needs a transaction. */
 export class JobTable {
   constructor(private readonly database: Database) {}
@@ -70,6 +71,32 @@ export class JobTable {
       .onConflict((oc) => oc.column('id').doNothing())
       .execute();
     return id;
+  }
+
+  /**
+   * Inserts several jobs through `executor` — a transaction, so they exist if and only if it
+   * commits (the outbox's trx.enqueue). Same dedupe as insert: an existing id is left alone.
+   */
+  async insertMany(executor: Kysely<any>, jobs: Array<{ name: string; payload: unknown; opts: ResolvedJobOptions; id: string }>): Promise<void> {
+    if (!jobs.length) return;
+    const now = Date.now();
+    await executor
+      .insertInto(TABLE)
+      .values(
+        jobs.map((j) => ({
+          id: j.id,
+          name: j.name,
+          payload: JSON.stringify(j.payload ?? null),
+          state: 'waiting',
+          attempts: 0,
+          max_attempts: j.opts.attempts,
+          backoff_ms: j.opts.backoffMs,
+          run_at: now + j.opts.delayMs,
+          created_at: now,
+        })),
+      )
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
   }
 
   /**

@@ -1,4 +1,5 @@
-import type { Database } from '../../db/database.js';
+import { randomUUID } from 'node:crypto';
+import type { Database, Db } from '../../db/database.js';
 import type { JobHandler, JobList, JobOptions, JobRecord, JobState, Queue } from './contract.js';
 import { errorText, resolveJobOptions, type QueueLog, type QueueMetrics } from './shared.js';
 import { JobTable, type JobRow } from './sql-store.js';
@@ -54,6 +55,24 @@ export class SqlQueue implements Queue {
     // A local worker picks the job up at once instead of at the next poll.
     if (resolved.delayMs === 0 && this.handlers.has(name)) this.wake();
     return id;
+  }
+
+  /**
+   * Writes jobs through `executor`, a transaction of this database: they exist if and only if it
+   * commits. Call notify() after the commit so a local worker takes them at once.
+   */
+  async enqueueIn(executor: Db, jobs: Array<{ name: string; payload: unknown; opts?: JobOptions }>): Promise<string[]> {
+    const rows = jobs.map((j) => {
+      const opts = resolveJobOptions(j.name, j.opts);
+      return { name: j.name, payload: j.payload, opts, id: opts.jobId ?? randomUUID() };
+    });
+    await this.table.insertMany(executor, rows);
+    return rows.map((r) => r.id);
+  }
+
+  /** Wakes the local worker (jobs were written by a transaction that just committed). */
+  notify(): void {
+    if (this.handlers.size > 0) this.wake();
   }
 
   async start(): Promise<void> {
