@@ -99,7 +99,7 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
     const i18n = new I18n(config.i18n.defaultLocale);
     const access = new Access(config);
     const settings = new Settings(database.db, cache, pubsub, log.child({ component: 'settings' }), async (keys) => {
-      await events.emit('settings.changed', { keys });
+      await events.notify('settings.changed', { keys });
     });
     const services = {} as Services;
 

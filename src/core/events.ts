@@ -42,16 +42,25 @@ export interface EmittedEvent {
 }
 
 /**
- * In-process typed event bus: local notifications on this replica (settings.changed, and every
- * domain event committed by this process, best effort). Durable domain events are emitted with
- * `trx.emit` inside `ctx.tx` and reach modules' `on:` handlers through the outbox (outbox/). `emit` runs every handler in registration order and waits for
- * them; a failing handler is logged and the error is re-thrown after the others ran, so an
- * emitter inside a transaction can roll back.
+ * `ctx.events`. `on` subscribes a local listener on this replica: it hears settings.changed and
+ * every domain event this process commits (after the commit, best effort, not durable).
+ *
+ * `emit` outside a transaction is a transaction with just that event (through the outbox, so
+ * modules' `on:` handlers get it durably) that waits for this process's prompt delivery of it;
+ * inside `ctx.tx` it is `trx.emit`. New code should call `trx.emit` in the transaction that
+ * makes the change. `notify` runs only the local listeners and waits for them; a failing one
+ * is logged and its error re-thrown after the others ran.
  */
 export class EventBus {
   private readonly handlers = new Map<string, Array<{ owner: string; fn: (p: unknown) => unknown }>>();
+  private durable: ((name: EventName, payload: unknown, opts?: EmitOptions) => Promise<void>) | null = null;
 
   constructor(private readonly log?: Logger) {}
+
+  /** The kernel routes `emit` through the outbox (see outbox/outbox.ts). */
+  routeThrough(durable: (name: EventName, payload: unknown, opts?: EmitOptions) => Promise<void>): void {
+    this.durable = durable;
+  }
 
   on<E extends EventName>(name: E, handler: EventHandler<E>, owner = 'app'): () => void {
     const list = this.handlers.get(name) ?? [];
@@ -64,7 +73,12 @@ export class EventBus {
     };
   }
 
-  async emit<E extends EventName>(name: E, payload: DomainEvents[E]): Promise<void> {
+  async emit<E extends EventName>(name: E, payload: DomainEvents[E], opts?: EmitOptions): Promise<void> {
+    if (this.durable) return this.durable(name, payload, opts);
+    return this.notify(name, payload);
+  }
+
+  async notify<E extends EventName>(name: E, payload: DomainEvents[E]): Promise<void> {
     const list = this.handlers.get(name);
     if (!list?.length) return;
     let firstError: unknown;

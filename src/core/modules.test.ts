@@ -43,7 +43,7 @@ describe('event bus', () => {
       throw new Error('b failed');
     });
     bus.on('settings.changed', async () => void seen.push('c'));
-    await expect(bus.emit('settings.changed', { keys: ['x'] })).rejects.toThrow('b failed');
+    await expect(bus.notify('settings.changed', { keys: ['x'] })).rejects.toThrow('b failed');
     expect(seen).toEqual(['a', 'b', 'c']);
   });
 
@@ -51,9 +51,9 @@ describe('event bus', () => {
     const bus = new EventBus();
     let n = 0;
     const off = bus.on('settings.changed', () => void n++);
-    await bus.emit('settings.changed', { keys: [] });
+    await bus.notify('settings.changed', { keys: [] });
     off();
-    await bus.emit('settings.changed', { keys: [] });
+    await bus.notify('settings.changed', { keys: [] });
     expect(n).toBe(1);
     expect(bus.listenerCount('settings.changed')).toBe(0);
   });

@@ -1,17 +1,13 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defineModule } from '../module.js';
+import { alpha, beta, hooks } from './test-modules.fixture.js';
 import { createTestApp, type TestApp } from '../../testing/app.js';
 import { recordEvents } from '../../testing/events.js';
 import { targets } from '../../testing/targets.js';
 import { TransactionMisuseError, TransactionTimeoutError } from '../db/tx-guard.js';
 
-declare module '../events.js' {
-  interface DomainEvents {
-    'test.happened': { n: number; userId?: string };
-  }
-}
-
-async function waitFor<T>(probe: () => Promise<T> | T, what: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
+async function waitFor<T>(probe: () => Promise<T> | T, what: string, timeoutMs = 30_000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -21,53 +17,23 @@ async function waitFor<T>(probe: () => Promise<T> | T, what: string, timeoutMs =
   }
 }
 
-/** Test hooks the handlers consult; reset per test. */
-const hooks = {
-  failFirst: 0,
-  calls: 0,
-  metas: [] as Array<{ eventId: string; occurredAt: string; key: string }>,
-};
-
-/** Two modules subscribed to one event; every handler run that succeeds inserts a row (not idempotent on purpose: rows count runs). */
-const alpha = defineModule({
-  name: 'alpha',
-  migrations: {
-    '0001_effects': {
-      async up(db) {
-        await db.schema
-          .createTable('test_effects')
-          .addColumn('handler', 'varchar(20)', (c) => c.notNull())
-          .addColumn('event_id', 'varchar(64)', (c) => c.notNull())
-          .addColumn('n', 'integer', (c) => c.notNull())
-          .addColumn('at', 'bigint', (c) => c.notNull())
-          .execute();
-        await db.schema.createTable('test_items').addColumn('id', 'varchar(64)', (c) => c.primaryKey()).execute();
-      },
+/** Another replica in its own process (replica.fixture.ts), sharing the test app's database and Redis. */
+function spawnReplica(t: TestApp, mode: string, env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./replica.fixture.ts', import.meta.url))], {
+    env: { ...process.env, OUTBOX_MODE: mode, OUTBOX_RAW: JSON.stringify(t.raw), OUTBOX_DB_SCHEMA: t.schema ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise((r) => child.on('exit', r));
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  return {
+    output: () => out,
+    async kill() {
+      child.kill('SIGKILL');
+      await exited;
     },
-  },
-  jobs: {
-    record: async (payload: { n: number }, ctx) => {
-      await ctx.db.insertInto('test_effects').values({ handler: 'job', event_id: '-', n: payload.n, at: Date.now() }).execute();
-    },
-  },
-  on: {
-    'test.happened': async (e, ctx, meta) => {
-      hooks.metas.push(meta);
-      if (hooks.calls++ < hooks.failFirst) throw new Error(`flaky ${hooks.calls}`);
-      await ctx.db.insertInto('test_effects').values({ handler: 'alpha', event_id: meta.eventId, n: e.n, at: Date.now() }).execute();
-    },
-  },
-});
-
-const beta = defineModule({
-  name: 'beta',
-  dependsOn: ['alpha'],
-  on: {
-    'test.happened': async (e, ctx, meta) => {
-      await ctx.db.insertInto('test_effects').values({ handler: 'beta', event_id: meta.eventId, n: e.n, at: Date.now() }).execute();
-    },
-  },
-});
+  };
+}
 
 const fast = { events: { recoveryDelayMs: 50, backoffMs: 20, leaseMs: 2000, relayIntervalMs: 50 }, jobs: { pollIntervalMs: 20 } };
 
@@ -165,24 +131,68 @@ describe.each(targets)('outbox on $name', (target) => {
     expect((await effects(t, 'beta')).map((e) => e.n)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   });
 
-  it('two replicas never both run one handler for one event', async () => {
+  it('two replicas (two processes) never both run one handler for one event', async () => {
     const a = await start({ workers: true });
-    const b = await start({ workers: true, replicaOf: a });
-    const ids: string[] = [];
-    await Promise.all(
-      Array.from({ length: 30 }, async (_, n) => {
-        const app = n % 2 ? a : b;
-        ids.push(await app.ctx.tx(async (trx) => trx.emit('test.happened', { n }, { key: `k${n % 3}` })));
-      }),
-    );
-    await waitFor(async () => (await effects(a)).length >= 60, 'sixty deliveries');
+    const b = spawnReplica(a, 'serve', { OUTBOX_EMIT: '15' });
+    try {
+      await Promise.all(Array.from({ length: 15 }, (_, n) => a.ctx.tx(async (trx) => void trx.emit('test.happened', { n }, { key: `k${n % 3}` }))));
+      await waitFor(() => b.output().includes('emitted'), 'the other replica to emit');
+      // Every delivery job (60: 30 events x 2 handlers) has completed somewhere: nothing can run again.
+      await waitFor(async () => {
+        const c = await a.ctx.queue.counts();
+        return c.completed === 60 && c.waiting + c.delayed + c.active === 0;
+      }, 'all delivery jobs');
+    } finally {
+      await b.kill();
+    }
     await a.ctx.outbox.settled();
-    await b.ctx.outbox.settled();
     const rows = await effects(a);
     expect(rows.length).toBe(60);
-    const pairs = new Set(rows.map((r) => `${r.event_id}:${r.handler}`));
-    expect(pairs.size).toBe(60);
-    expect(new Set(rows.map((r) => r.event_id))).toEqual(new Set(ids));
+    expect(new Set(rows.map((r) => `${r.event_id}:${r.handler}`)).size).toBe(60);
+    expect(new Set(rows.map((r) => r.n)).size).toBe(30);
+  });
+
+  it('a process killed after commit, before delivery: a restart delivers the event and runs the job', async () => {
+    const t = await start();
+    const child = spawnReplica(t, 'after-commit');
+    let line = '';
+    try {
+      line = await waitFor(() => /committed (\S+) (\S+)/.exec(child.output())?.[0], 'the commit');
+    } finally {
+      await child.kill();
+    }
+    const [, eventId, jobId] = line.split(' ');
+    expect(await effects(t)).toEqual([]);
+    const restarted = await start({ workers: true, replicaOf: t });
+    await waitFor(async () => (await effects(restarted)).length === 3, 'the missing consequences');
+    await waitFor(async () => (await restarted.ctx.queue.get(jobId))?.state === 'completed', 'the job');
+    const rows = await effects(restarted);
+    expect(rows.map((r) => [r.handler, r.event_id]).sort()).toEqual([
+      ['alpha', eventId],
+      ['beta', eventId],
+      ['job', '-'],
+    ]);
+  });
+
+  it('a process killed in the middle of a delivery: the restart runs exactly the handler that had not finished', async () => {
+    const t = await start();
+    const child = spawnReplica(t, 'in-handler', { OUTBOX_HANG: 'beta' });
+    let eventId = '';
+    try {
+      eventId = (await waitFor(() => /hang (\S+)/.exec(child.output())?.[1], 'beta to hang'))!;
+      await waitFor(async () => (await effects(t, 'alpha')).length === 1, 'alpha to finish');
+    } finally {
+      await child.kill();
+    }
+    const restarted = await start({ workers: true, replicaOf: t });
+    // beta runs once its dead owner's lease has run out; alpha is not run again.
+    await waitFor(async () => (await effects(restarted, 'beta')).length === 1, 'beta after the restart');
+    await waitFor(async () => (await restarted.ctx.queue.get(`${eventId}:beta`))?.state === 'completed', 'the beta delivery job');
+    await waitFor(async () => (await restarted.ctx.queue.get(`${eventId}:alpha`))?.state === 'completed', 'the alpha delivery job');
+    expect((await effects(restarted)).map((r) => [r.handler, r.event_id]).sort()).toEqual([
+      ['alpha', eventId],
+      ['beta', eventId],
+    ]);
   });
 
   describe('misuse is an error, never a hang', () => {

@@ -66,6 +66,7 @@ export class Outbox {
     this.deliverer = new Deliverer(this.store, config, log);
     // The SQL queue lives in this database: its job rows are written by the transaction itself.
     this.sqlQueue = queue instanceof SqlQueue ? queue : null;
+    bus.routeThrough((name, payload, opts) => this.publish(name, payload, opts));
   }
 
   /** Subscribes a module's handler to an event; its retries run as the job `<module>.on.<event>`. */
@@ -88,7 +89,25 @@ export class Outbox {
   async tx<T>(fn: (trx: TxHandle) => Promise<T>, opts?: TxOptions): Promise<T> {
     const open = this.database.openTransaction();
     if (open?.handle) return fn(open.handle as TxHandle);
-    if (open) throw new Error('ctx.tx called inside database.tx: use ctx.tx for both');
+    return (await this.transact(fn, opts)).result;
+  }
+
+  /**
+   * `ctx.events.emit`: inside an open transaction, trx.emit; outside, a transaction of its own
+   * whose prompt delivery in this process it waits for (as the in-process bus used to).
+   */
+  async publish(name: EventName, payload: unknown, opts?: EmitOptions): Promise<void> {
+    const open = this.database.openTransaction();
+    if (open?.handle) {
+      (open.handle as TxHandle).emit(name, payload as never, opts);
+      return;
+    }
+    const { delivered } = await this.transact(async (trx) => void trx.emit(name, payload as never, opts));
+    await delivered;
+  }
+
+  private async transact<T>(fn: (trx: TxHandle) => Promise<T>, opts?: TxOptions): Promise<{ result: T; delivered: Promise<unknown> }> {
+    if (this.database.openTransaction()) throw new Error('ctx.tx called inside database.tx: use ctx.tx for both');
     let batch!: Batch;
     const result = await this.database.tx(async (trx) => {
       // A retried attempt (PostgreSQL serialization failure) starts from an empty batch.
@@ -99,8 +118,9 @@ export class Outbox {
       await this.flush(trx, batch);
       return out;
     }, opts);
-    await this.committed(batch);
-    return result;
+    // Wrapped: a promise returned from an async function would be awaited with it.
+    const { delivered } = await this.committed(batch);
+    return { result, delivered };
   }
 
   /** ctx.enqueue: inside an open transaction it joins it (trx.enqueue); otherwise straight to the queue. */
@@ -165,12 +185,12 @@ export class Outbox {
     await this.store.insert(trx, batch.rows, keys);
   }
 
-  /** After the commit: observers, afterCommit callbacks, then prompt delivery in this process. */
-  private async committed(batch: Batch): Promise<void> {
+  /** After the commit: observers, afterCommit callbacks, then prompt delivery in this process (returned, not awaited). */
+  private async committed(batch: Batch): Promise<{ delivered: Promise<unknown> }> {
     for (const e of batch.events) {
       const emitted = { ...e, occurredAt: batch.occurredAt };
       for (const observe of this.observers) observe(emitted);
-      await this.bus.emit(e.name, e.payload as never).catch((err: unknown) => this.log.error({ err, event: e.name }, 'local event listener failed'));
+      await this.bus.notify(e.name, e.payload as never).catch((err: unknown) => this.log.error({ err, event: e.name }, 'local event listener failed'));
     }
     for (const fn of batch.after) {
       try {
@@ -186,13 +206,14 @@ export class Outbox {
     }
     const drains = new Map<string, [string, string]>();
     for (const r of batch.rows) if (r.kind === 'delivery') drains.set(`${r.handler}|${r.key}`, [r.handler!, r.key!]);
-    for (const [handler, key] of drains.values()) this.track(this.deliverer.drain(handler, key));
+    return { delivered: Promise.all([...drains.values()].map(([handler, key]) => this.track(this.deliverer.drain(handler, key)))) };
   }
 
-  private track(p: Promise<unknown>): void {
+  private track(p: Promise<unknown>): Promise<unknown> {
     const tracked = p.catch((err: unknown) => this.log.debug({ err }, 'prompt delivery left to its job'));
     this.inflight.add(tracked);
     void tracked.finally(() => this.inflight.delete(tracked));
+    return tracked;
   }
 
   /** Resolves once this process's prompt deliveries (and the ones they caused) have finished. */
