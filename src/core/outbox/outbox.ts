@@ -202,7 +202,7 @@ export class Outbox {
     if (this.sqlQueue) {
       if (batch.jobs.length) this.sqlQueue.notify();
     } else if (batch.rows.length) {
-      this.track(this.deliverer.relay(this.queue, batch.rows as OutboxRow[]));
+      void this.track(this.deliverer.relay(this.queue, batch.rows as OutboxRow[]));
     }
     const drains = new Map<string, [string, string]>();
     for (const r of batch.rows) if (r.kind === 'delivery') drains.set(`${r.handler}|${r.key}`, [r.handler!, r.key!]);
