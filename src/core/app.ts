@@ -8,6 +8,7 @@ import { lockMigrations } from './drivers/lock/sql.js';
 import { createDrivers } from './drivers/index.js';
 import { waitForRedis } from './drivers/redis-connection.js';
 import { mailMigrations } from './drivers/mail/migrations.js';
+import { KernelMail } from './mail/service.js';
 import { EventBus } from './events.js';
 import { outboxMigrations } from './outbox/migrations.js';
 import { Outbox } from './outbox/outbox.js';
@@ -102,6 +103,13 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
       await events.notify('settings.changed', { keys });
     });
     const services = {} as Services;
+    const mail = new KernelMail({ config: config.mail, defaultLocale: config.i18n.defaultLocale, database, queue, log: log.child({ component: 'mail' }) });
+    // The worker stops first (stop() is idempotent), so no send is cut off by its transport closing.
+    closers.unshift(async () => {
+      await queue.stop();
+      await mail.close();
+    });
+    for (const m of modules) if (m.mail) mail.templates.register(m.name, m.mail.templates);
 
     const ctx: KernelContext = {
       appConfig: config,
@@ -124,6 +132,7 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
       log,
       metrics,
       enqueue: (job, payload, jobOpts) => outbox.enqueue(job, payload, jobOpts),
+      mail,
       privacy: {
         async exportUser(userId) {
           const out: Record<string, unknown> = {};
@@ -134,6 +143,7 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
     };
 
     const contexts = wireModules(modules, ctx, opts.moduleConfigs ?? {}, cron);
+    if (config.env === 'production' && !mail.usesSmtp) log.warn('mail.url is not set: emails go to the development outbox table, not to people (set MAIL_URL)');
     await settings.start();
     closers.unshift(() => settings.stop());
 

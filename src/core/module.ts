@@ -16,6 +16,7 @@ import type { Settings } from './config/settings.js';
 import type { Access } from './http/access.js';
 import type { I18n, Messages } from './i18n/index.js';
 import type { Registry } from 'prom-client';
+import type { Mail, MailTemplates } from './mail/types.js';
 
 /**
  * Services other modules may call, keyed by name. Each module declares its own by merging:
@@ -69,6 +70,8 @@ export interface KernelContext {
   log: Logger;
   /** Enqueues a job by its full name (`<module>.<job>`); inside ctx.tx it joins the transaction (trx.enqueue). */
   enqueue(job: string, payload: unknown, opts?: JobOptions): Promise<string>;
+  /** Email through a job, from templates (`mail.templates` of any module) or raw (docs/mail.md). */
+  mail: Mail;
 }
 
 export interface ModuleContext<C = unknown> extends KernelContext {
@@ -112,6 +115,8 @@ export interface ModuleDefinition<S extends TObject = TObject> {
   jobs?: Record<string, (payload: any, ctx: ModuleContext<Static<S>>, job: JobContext) => Promise<void>>;
   crons?: CronDefinition<Static<S>>[];
   on?: ModuleEventHandlers<Static<S>>;
+  /** Email templates per locale, sent as `<module>.<name>` with `ctx.mail.send` (docs/mail.md). */
+  mail?: { templates: MailTemplates };
   /** Problem titles/details and other strings, per locale, keyed by code. */
   messages?: Partial<Record<'es' | 'en', Messages>>;
   /** Data this module holds about a user, for the privacy export. */

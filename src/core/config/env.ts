@@ -32,6 +32,9 @@ export const ENV_ALIASES: readonly EnvAlias[] = [
   // an unusual value can never turn a production file into a development run.
   { name: 'NODE_ENV', path: ['env'], accept: ['production', 'development', 'test'] },
   { name: 'LOG_LEVEL', path: ['log', 'level'] },
+  // Both names are common for the SMTP URL; MAIL_URL is applied last, so it wins when both are set.
+  { name: 'SMTP_URL', path: ['mail', 'url'] },
+  { name: 'MAIL_URL', path: ['mail', 'url'] },
 ];
 
 /** NEPTUNO_* variables that are not configuration keys. */

@@ -9,6 +9,9 @@ import { Type, type Static } from 'typebox';
  */
 const Closed = { additionalProperties: false } as const;
 
+/** `mail.from` when unset (also how a deprecated `modules.auth.mail.from` knows it may apply). */
+export const MAIL_FROM_DEFAULT = 'Neptuno <no-reply@localhost>';
+
 export const ServerConfig = Type.Object(
   {
     /** Loopback by default: a development server is not reachable from the network unless asked (HOST=0.0.0.0; the Docker image sets it). */
@@ -148,6 +151,27 @@ export const AppConfigSchema = Type.Object(
         pollIntervalMs: Type.Integer({ minimum: 10, default: 500 }),
         /** A job taken longer ago than this without finishing is handed to another worker. */
         visibilityTimeoutMs: Type.Integer({ minimum: 1000, default: 60_000 }),
+      },
+      { ...Closed, default: {} },
+    ),
+    /** Email for every module (`ctx.mail`, docs/mail.md). */
+    mail: Type.Object(
+      {
+        /** smtp(s)://user:pass@host:port. null: the development outbox (a table plus a log line). Env: MAIL_URL or SMTP_URL. */
+        url: Type.Union(
+          [Type.String({ pattern: '^smtps?://.+', errorMessage: 'must start with smtp:// or smtps:// (e.g. smtp://user:pass@smtp.example.com:587)' }), Type.Null()],
+          { default: null },
+        ),
+        /** Sender of every email: an address your SMTP provider lets you send from. */
+        from: Type.String({ minLength: 3, default: MAIL_FROM_DEFAULT }),
+        /** Name shown at the top of the shared layout and in its footer. */
+        brand: Type.String({ minLength: 1, default: 'Neptuno' }),
+        /** Sending attempts before the email's job goes to the dead-letter list. */
+        attempts: Type.Integer({ minimum: 1, maximum: 50, default: 8 }),
+        /** First retry delay in ms, doubled on each attempt (5 s, 10 s, 20 s… about 10 min in all). */
+        backoffMs: Type.Integer({ minimum: 0, default: 5000 }),
+        /** Longest wait for the SMTP server (connecting, greeting, any silence) before the attempt fails. */
+        timeoutMs: Type.Integer({ minimum: 1000, default: 30_000 }),
       },
       { ...Closed, default: {} },
     ),

@@ -1,11 +1,10 @@
 import { hkdfSync } from 'node:crypto';
 import { betterAuth, type BetterAuthOptions } from 'better-auth';
 import type { ModuleContext } from '../../core/module.js';
-import type { Mailer } from '../../core/drivers/mail/contract.js';
 import type { AuthConfig } from './config.js';
 import { afterUserCreated } from './hooks.js';
 import { noteSessionCreated } from './sign-in.js';
-import { existingAccountEmail, resetPasswordEmail, verificationEmail } from './emails.js';
+import { sendAuthEmail } from './emails.js';
 import { hashPassword, verifyPassword } from './password.js';
 import { authPlugins } from './plugins.js';
 import { socialProviders } from './social.js';
@@ -23,7 +22,7 @@ export const BASE_PATH = '/v1/auth';
 /** better-auth's own key: derived from the app secret, so its signatures serve nothing else. */
 export const betterAuthSecret = (appSecret: string) => Buffer.from(hkdfSync('sha256', appSecret, 'neptuno', 'auth/better-auth/v1', 32)).toString('base64url');
 
-export function createBetterAuth(ctx: ModuleContext<AuthConfig>, deps: { mailer: Mailer }) {
+export function createBetterAuth(ctx: ModuleContext<AuthConfig>) {
   const cfg = ctx.config;
   const development = ctx.appConfig.env === 'development';
   const log = ctx.log.child({ component: 'better-auth' });
@@ -72,14 +71,16 @@ export function createBetterAuth(ctx: ModuleContext<AuthConfig>, deps: { mailer:
       autoSignIn: false,
       revokeSessionsOnPasswordReset: true,
       password: { hash: hashPassword, verify: verifyPassword },
-      sendResetPassword: async ({ user, url }) => deps.mailer.send(resetPasswordEmail(user, url)),
-      onExistingUserSignUp: async ({ user }) => deps.mailer.send(existingAccountEmail(user, ctx.appConfig.server.publicUrl)),
+      // ctx.mail only queues the email (a job sends it), so a slow SMTP server never holds the request.
+      sendResetPassword: ({ user, url }, request) => sendAuthEmail(ctx, 'reset-password', user.email, { name: user.name, url }, request),
+      onExistingUserSignUp: ({ user }, request) =>
+        sendAuthEmail(ctx, 'existing-account', user.email, { name: user.name, url: ctx.appConfig.server.publicUrl }, request),
       customSyntheticUser: ({ coreFields, additionalFields, id }) => ({ ...coreFields, role: 'user', ...additionalFields, id }),
     },
     emailVerification: {
       sendOnSignUp: true,
       autoSignInAfterVerification: false,
-      sendVerificationEmail: async ({ user, url }) => deps.mailer.send(verificationEmail(user, url)),
+      sendVerificationEmail: ({ user, url }, request) => sendAuthEmail(ctx, 'verify-email', user.email, { name: user.name, url }, request),
     },
     // Neptuno's own limiter (rate-limit.ts) covers these endpoints per IP and per account and
     // holds across replicas through ctx.rateLimiter; better-auth's in-memory one would not.
@@ -104,7 +105,7 @@ export function createBetterAuth(ctx: ModuleContext<AuthConfig>, deps: { mailer:
       // Only noted here; sign-in.ts decides at the end of the request whether it was a sign-in.
       session: { create: { after: async (session, endpoint) => noteSessionCreated(session, endpoint) } },
     },
-    plugins: authPlugins(ctx, cfg, deps.mailer),
+    plugins: authPlugins(ctx, cfg),
   } satisfies BetterAuthOptions;
 
   return betterAuth(options);

@@ -4,7 +4,7 @@ import { PluginConfigProperties } from './plugins/config.js';
 /**
  * `modules.auth` in neptuno.yaml. Every key has a default, so an empty section is a working
  * development setup; production only needs `trustedOrigins` (browser front-ends on other
- * origins) and `mail.smtpUrl`.
+ * origins), besides the top-level `mail.url`.
  */
 const Closed = { additionalProperties: false } as const;
 
@@ -83,13 +83,19 @@ export const AuthConfig = Type.Object(
       },
       { ...Closed, default: {} },
     ),
-    mail: Type.Object(
-      {
-        /** smtp(s)://user:pass@host:port. Null: the development outbox (a table plus a log line). */
-        smtpUrl: Type.Union([Type.String({ pattern: '^smtps?://' }), Type.Null()], { default: null }),
-        from: Type.String({ minLength: 3, default: 'Neptuno <no-reply@localhost>' }),
-      },
-      { ...Closed, default: {} },
+    /**
+     * @deprecated Use the top-level `mail:` section (docs/mail.md); removed in the next release.
+     * Still read for one release: `smtpUrl` and `from` fill in what `mail.url` / `mail.from`
+     * leave unset, with a warning in the log. No defaults, so "not written" is visible.
+     */
+    mail: Type.Optional(
+      Type.Object(
+        {
+          smtpUrl: Type.Optional(Type.Union([Type.String({ pattern: '^smtps?://' }), Type.Null()])),
+          from: Type.Optional(Type.String({ minLength: 3 })),
+        },
+        Closed,
+      ),
     ),
     // twoFactor, social, tenants, jwt (plugins/config.ts).
     ...PluginConfigProperties,

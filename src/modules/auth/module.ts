@@ -6,6 +6,7 @@ import { authRoutes } from './routes.js';
 import { notFound } from '../../core/http/problem.js';
 import { authRuntime, closeAuthRuntime } from './runtime.js';
 import { authMigrations } from './schema.js';
+import { authMailTemplates } from './emails.js';
 import { exportAuthData } from './privacy.js';
 import type { AuthService } from './service.js';
 import { createSessionResolver } from './session.js';
@@ -38,6 +39,7 @@ export default defineModule({
     es: { ...authMessages.es, ...pluginMessages.es },
   },
   prefix: BASE_PATH,
+  mail: { templates: authMailTemplates },
   services: (ctx) => ({
     auth: authRuntime(ctx).service,
     ...(ctx.config.jwt.enabled ? { authTokens: createAuthTokenService(ctx, () => authRuntime(ctx)) } : {}),

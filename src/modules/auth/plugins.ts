@@ -1,6 +1,5 @@
 import type { BetterAuthPlugin } from 'better-auth';
 import { bearer } from 'better-auth/plugins/bearer';
-import type { Mailer } from '../../core/drivers/mail/contract.js';
 import type { ModuleContext } from '../../core/module.js';
 import type { AuthConfig } from './config.js';
 import { jwtPlugin } from './jwt.js';
@@ -15,7 +14,7 @@ import { twoFactorPlugin } from './two-factor.js';
  * its `schema` option and brings a migration (plugins/migrations.ts). A feature switched off in
  * the config is not loaded at all, so its endpoints do not exist (404).
  */
-export function authPlugins(ctx: ModuleContext<AuthConfig>, config: AuthConfig, mailer?: Mailer): BetterAuthPlugin[] {
+export function authPlugins(ctx: ModuleContext<AuthConfig>, config: AuthConfig): BetterAuthPlugin[] {
   const plugins: BetterAuthPlugin[] = [
     // `Authorization: Bearer <session token>` for SDKs and mobile apps; sign-in answers carry the
     // token in the body and in the `set-auth-token` header.
@@ -24,10 +23,7 @@ export function authPlugins(ctx: ModuleContext<AuthConfig>, config: AuthConfig, 
   if (config.twoFactor.enabled) plugins.push(twoFactorPlugin(config) as unknown as BetterAuthPlugin);
   const oidc = oidcPlugin(config);
   if (oidc) plugins.push(oidc as unknown as BetterAuthPlugin);
-  if (config.tenants.enabled) {
-    if (!mailer) throw new Error('auth: organizations need the mailer for invitations');
-    plugins.push(organizationPlugin(ctx, mailer) as unknown as BetterAuthPlugin);
-  }
+  if (config.tenants.enabled) plugins.push(organizationPlugin(ctx) as unknown as BetterAuthPlugin);
   if (config.jwt.enabled) plugins.push(jwtPlugin(ctx) as unknown as BetterAuthPlugin);
   // Last: its after-hook must see what the others (two-factor above all) left of the new session.
   plugins.push(signInPlugin(ctx));

@@ -1,13 +1,12 @@
 import type { ModuleContext } from '../../core/module.js';
-import { createMailer, type Mailer } from '../../core/drivers/mail/index.js';
+import { KernelMail } from '../../core/mail/service.js';
 import type { AuthConfig } from './config.js';
 import { createBetterAuth, type BetterAuthInstance } from './better-auth.js';
 import { AuthService } from './service.js';
 
-/** One app's auth objects: the better-auth instance, its mailer and the service. */
+/** One app's auth objects: the better-auth instance and the service. */
 export interface AuthRuntime {
   auth: BetterAuthInstance;
-  mailer: Mailer;
   service: AuthService;
   /** The session cookie's full name (with `__Secure-` outside development). */
   sessionCookieName: string;
@@ -20,17 +19,11 @@ const runtimes = new WeakMap<object, AuthRuntime>();
 export function authRuntime(ctx: ModuleContext<AuthConfig>): AuthRuntime {
   let runtime = runtimes.get(ctx.db);
   if (!runtime) {
-    const mailer = createMailer({
-      smtpUrl: ctx.config.mail.smtpUrl,
-      from: ctx.config.mail.from,
-      database: ctx.database,
-      log: ctx.log,
-    });
-    const auth = createBetterAuth(ctx, { mailer });
+    adoptLegacyMailSettings(ctx);
+    const auth = createBetterAuth(ctx);
     const development = ctx.appConfig.env === 'development';
     runtime = {
       auth,
-      mailer,
       service: new AuthService(ctx),
       // better-auth's naming: `<prefix>.session_token`, `__Secure-` prefixed when cookies are secure.
       sessionCookieName: `${development ? '' : '__Secure-'}${ctx.config.cookies.prefix}.session_token`,
@@ -40,9 +33,19 @@ export function authRuntime(ctx: ModuleContext<AuthConfig>): AuthRuntime {
   return runtime;
 }
 
+/**
+ * `modules.auth.mail` (deprecated, removed in the next release) still works for this one: its
+ * values fill in what the top-level `mail:` section leaves unset, for every module's email.
+ */
+function adoptLegacyMailSettings(ctx: ModuleContext<AuthConfig>): void {
+  const legacy = ctx.config.mail;
+  if (!legacy) return;
+  ctx.log.warn(
+    'modules.auth.mail is deprecated and will be removed in the next release: move smtpUrl to mail.url (or MAIL_URL) and from to mail.from (docs/mail.md)',
+  );
+  if (ctx.mail instanceof KernelMail) ctx.mail.adoptLegacySettings(legacy);
+}
+
 export async function closeAuthRuntime(ctx: ModuleContext<AuthConfig>): Promise<void> {
-  const runtime = runtimes.get(ctx.db);
-  if (!runtime) return;
   runtimes.delete(ctx.db);
-  await runtime.mailer.close();
 }

@@ -1,7 +1,7 @@
 import { organization } from 'better-auth/plugins/organization';
-import type { Mailer } from '../../core/drivers/mail/contract.js';
 import type { ModuleContext } from '../../core/module.js';
 import type { AuthConfig } from './config.js';
+import { sendAuthEmail } from './emails.js';
 import { PLUGIN_SCHEMAS, PLUGIN_TABLES } from './plugins/migrations.js';
 
 /**
@@ -12,7 +12,7 @@ import { PLUGIN_SCHEMAS, PLUGIN_TABLES } from './plugins/migrations.js';
  * `Actor.tenantId` and the `tenant` claim of service JWTs. Modules scope their queries with the
  * kernel's helpers (src/core/db/tenant.ts: scopeToTenant, tenantValue, requireTenant).
  */
-export function organizationPlugin(ctx: ModuleContext<AuthConfig>, mailer: Mailer) {
+export function organizationPlugin(ctx: ModuleContext<AuthConfig>) {
   const cfg = ctx.config.tenants;
   return organization({
     allowUserToCreateOrganization: cfg.allowUserToCreate
@@ -23,15 +23,9 @@ export function organizationPlugin(ctx: ModuleContext<AuthConfig>, mailer: Maile
     cancelPendingInvitationsOnReInvite: true,
     requireEmailVerificationOnInvitation: true,
     schema: PLUGIN_SCHEMAS.organization,
-    sendInvitationEmail: async ({ id, email, organization: org, inviter }) => {
+    sendInvitationEmail: async ({ id, email, organization: org, inviter }, request) => {
       const url = new URL(`/accept-invitation?id=${encodeURIComponent(id)}`, ctx.appConfig.server.publicUrl).toString();
-      await mailer.send({
-        to: email,
-        subject: `Invitación a ${org.name} / Invitation to ${org.name}`,
-        text:
-          `${inviter.user.name} te invita a ${org.name}. Acepta la invitación aquí:\n\n${url}\n\n---\n\n` +
-          `${inviter.user.name} invited you to ${org.name}. Accept the invitation here:\n\n${url}\n`,
-      });
+      await sendAuthEmail(ctx, 'invitation', email, { inviter: inviter.user.name, organization: org.name, url }, request);
     },
   });
 }

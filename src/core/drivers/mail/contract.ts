@@ -4,9 +4,13 @@ export interface MailMessage {
   subject: string;
   text: string;
   html?: string;
+  replyTo?: string;
 }
 
-/** Sends email. Development default: an outbox table plus a log line; otherwise SMTP. */
+/**
+ * Sends email. Development default: an outbox table plus a log line; otherwise SMTP.
+ * Modules never call a Mailer: they use `ctx.mail` (src/core/mail), whose job calls it.
+ */
 export interface Mailer {
   send(message: MailMessage): Promise<void>;
   close(): Promise<void>;

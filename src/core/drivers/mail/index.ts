@@ -14,10 +14,12 @@ export interface MailerOptions {
   from: string;
   database: Database;
   log?: Logger;
+  /** SMTP: bound on connecting and on silence from the server (default 30 s). */
+  timeoutMs?: number;
 }
 
 /** SMTP when a URL is configured, else the outbox table (needs `mailMigrations`). */
 export function createMailer(opts: MailerOptions): Mailer {
-  if (opts.smtpUrl) return createSmtpMailer({ url: opts.smtpUrl, from: opts.from });
+  if (opts.smtpUrl) return createSmtpMailer({ url: opts.smtpUrl, from: opts.from, timeoutMs: opts.timeoutMs });
   return createOutboxMailer({ db: opts.database.db, from: opts.from, log: opts.log });
 }

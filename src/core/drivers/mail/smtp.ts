@@ -5,9 +5,20 @@ import type nodemailer from 'nodemailer';
 const require = createRequire(import.meta.url);
 import type { Mailer, MailMessage } from './contract.js';
 
-/** SMTP through nodemailer. `url` is smtp://user:pass@host:port or smtps://… (implicit TLS). */
-export function createSmtpMailer(opts: { url: string; from: string }): Mailer {
-  const transport = (require('nodemailer') as typeof nodemailer).createTransport(opts.url);
+/**
+ * SMTP through nodemailer. `url` is smtp://user:pass@host:port or smtps://… (implicit TLS);
+ * nodemailer options may ride in its query string (`?pool=true`). `timeoutMs` bounds
+ * connecting, the greeting and any silence on the socket (nodemailer waits up to an hour by
+ * default), so a stuck server fails the attempt and the job retries it later.
+ */
+export function createSmtpMailer(opts: { url: string; from: string; timeoutMs?: number }): Mailer {
+  const timeout = opts.timeoutMs ?? 30_000;
+  const transport = (require('nodemailer') as typeof nodemailer).createTransport({
+    url: opts.url,
+    connectionTimeout: timeout,
+    greetingTimeout: timeout,
+    socketTimeout: timeout,
+  });
   return {
     async send(message: MailMessage) {
       await transport.sendMail({ from: opts.from, ...message });

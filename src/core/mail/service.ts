@@ -1,0 +1,94 @@
+import type { Logger } from 'pino';
+import { MAIL_FROM_DEFAULT, type AppConfig } from '../config/schema.js';
+import type { Database } from '../db/database.js';
+import { createMailer, type Mailer } from '../drivers/mail/index.js';
+import type { Queue } from '../drivers/queue/contract.js';
+import type { Locale } from '../i18n/index.js';
+import { MailTemplateRegistry } from './templates.js';
+import type { Mail, MailJob, MailRequest, MailSendOptions, RenderedMail } from './types.js';
+
+/** The kernel's job that hands a rendered email to the transport. */
+export const MAIL_JOB = 'core.mail.send';
+
+export interface KernelMailOptions {
+  config: AppConfig['mail'];
+  defaultLocale: Locale;
+  database: Database;
+  queue: Queue;
+  log: Logger;
+}
+
+// One address, no header injection: anything with a line break or without an @ is a bug upstream.
+const ADDRESS = /^[^\s@<>,;]+@[^\s@<>,;]+$/;
+
+/**
+ * `ctx.mail` (see Mail in types.ts). Rendering happens in the caller, sending in the job: the
+ * job carries the finished email, so what was checked at the call site is what goes out, and a
+ * template edited between enqueue and delivery cannot break a queued email.
+ */
+export class KernelMail implements Mail {
+  readonly templates: MailTemplateRegistry;
+  private url: string | null;
+  private from: string;
+  private transport: Mailer | null = null;
+
+  constructor(private readonly opts: KernelMailOptions) {
+    this.url = opts.config.url;
+    this.from = opts.config.from;
+    this.templates = new MailTemplateRegistry({ brand: opts.config.brand, defaultLocale: opts.defaultLocale });
+    opts.queue.register(MAIL_JOB, (payload: RenderedMail) => this.deliver(payload));
+  }
+
+  async send(message: MailRequest, opts?: MailSendOptions): Promise<string> {
+    const job = this.prepare(message, opts);
+    return this.opts.queue.enqueue(job.name, job.payload, job.opts);
+  }
+
+  prepare(message: MailRequest, opts: MailSendOptions = {}): MailJob {
+    const { attempts, backoffMs } = this.opts.config;
+    return { name: MAIL_JOB, payload: this.render(message), opts: { attempts, backoffMs, ...(opts.delayMs ? { delayMs: opts.delayMs } : {}) } };
+  }
+
+  render(message: MailRequest): RenderedMail {
+    if (typeof message.to !== 'string' || !ADDRESS.test(message.to.trim())) throw new TypeError(`Not one email address: ${JSON.stringify(message.to)}`);
+    if (message.replyTo !== undefined && !ADDRESS.test(message.replyTo.trim())) throw new TypeError(`Not one email address: ${JSON.stringify(message.replyTo)}`);
+    const mail = { ...message, to: message.to.trim() };
+    return 'template' in mail ? this.templates.renderTemplate(mail) : this.templates.renderRaw(mail);
+  }
+
+  has(template: string): boolean {
+    return this.templates.has(template);
+  }
+
+  /** SMTP configured (else the development outbox). */
+  get usesSmtp(): boolean {
+    return this.url !== null;
+  }
+
+  /**
+   * @deprecated For `modules.auth.mail` only, removed with it in the next release: its
+   * `smtpUrl` and `from` fill in what the top-level `mail:` section leaves unset.
+   */
+  adoptLegacySettings(settings: { smtpUrl?: string | null; from?: string }): void {
+    if (this.url === null && settings.smtpUrl) this.url = settings.smtpUrl;
+    if (this.from === MAIL_FROM_DEFAULT && settings.from) this.from = settings.from;
+  }
+
+  private async deliver(message: RenderedMail): Promise<void> {
+    // Built at the first send, so settings adopted while modules are wired are in place.
+    this.transport ??= createMailer({
+      smtpUrl: this.url,
+      from: this.from,
+      database: this.opts.database,
+      log: this.opts.log,
+      timeoutMs: this.opts.config.timeoutMs,
+    });
+    await this.transport.send(message);
+  }
+
+  async close(): Promise<void> {
+    const transport = this.transport;
+    this.transport = null;
+    await transport?.close();
+  }
+}

@@ -1,0 +1,84 @@
+import type { Locale } from '../i18n/index.js';
+
+/**
+ * One locale of a template, as Handlebars sources. `{{value}}` is HTML-escaped in `html`;
+ * `subject` and `text` are plain text (nothing escaped). Without `text`, the text part is
+ * derived from the rendered HTML (links kept as `label: url`).
+ */
+export interface MailTemplateSource {
+  subject: string;
+  html: string;
+  text?: string;
+}
+
+/**
+ * A template: one source per locale (es, en). Sent in the locale asked for, else the app's
+ * default locale, else whichever exists. `layout: false` leaves out the shared layout
+ * (header with the brand, footer).
+ */
+export type MailTemplate = Partial<Record<Locale, MailTemplateSource>> & { layout?: boolean };
+
+/** A module's templates by short name; sent as `<module>.<name>` (`auth.verify-email`). */
+export type MailTemplates = Record<string, MailTemplate>;
+
+/** An email from a registered template. `data` fills its `{{slots}}`; a slot left out is an error. */
+export interface TemplateMail {
+  to: string;
+  template: string;
+  /** es or en; default: `i18n.defaultLocale`. */
+  locale?: Locale;
+  data?: Record<string, unknown>;
+  replyTo?: string;
+}
+
+/** An email written by the caller, sent as given (no layout). Without `text`, it is derived from `html`. */
+export interface RawMail {
+  to: string;
+  subject: string;
+  html?: string;
+  text?: string;
+  replyTo?: string;
+}
+
+export type MailRequest = TemplateMail | RawMail;
+
+/** What the mail job carries and the transport sends: rendered, both parts. */
+export interface RenderedMail {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+  replyTo?: string;
+}
+
+/** Name, payload and options of the mail job, for `trx.enqueue(job.name, job.payload, job.opts)`. */
+export interface MailJob {
+  name: string;
+  payload: RenderedMail;
+  opts: { attempts: number; backoffMs: number; delayMs?: number };
+}
+
+export interface MailSendOptions {
+  /** Send later (a reminder): milliseconds from now. */
+  delayMs?: number;
+}
+
+/**
+ * `ctx.mail`: renders now (an unknown template or a missing slot throws at the call site), sends
+ * later through the job queue, so a slow or failing SMTP server never holds a request; failed
+ * sends retry with backoff (`mail.attempts`, `mail.backoffMs`) and end in the dead-letter list.
+ *
+ * @example
+ * await ctx.mail.send({ to: user.email, template: 'shop.order-shipped', locale: 'es', data: { name, url } });
+ * await ctx.mail.send({ to: 'ops@example.com', subject: 'Export ready', html: '<p>Done.</p>' });
+ */
+export interface Mail {
+  /** Queues the email; resolves with the job id once it is queued (never waits for SMTP). */
+  send(message: MailRequest, opts?: MailSendOptions): Promise<string>;
+  /** The job that sends this email, rendered, for a transaction's `trx.enqueue`. */
+  prepare(message: MailRequest, opts?: MailSendOptions): MailJob;
+  /** Renders without sending (previews, tests). */
+  render(message: MailRequest): RenderedMail;
+  /** Whether `<module>.<name>` is registered. */
+  has(template: string): boolean;
+}
