@@ -1,4 +1,5 @@
 import { Value } from 'typebox/value';
+import type { Logger } from 'pino';
 import { AppConfigSchema, type AppConfig } from '../core/config/schema.js';
 import { createApp, type NeptunoApp } from '../core/app.js';
 import type { AnyModule, App, KernelContext } from '../core/module.js';
@@ -13,6 +14,8 @@ export interface TestAppOptions {
   workers?: boolean;
   /** Another replica of this app: same database (file or schema) and Redis prefix. */
   replicaOf?: TestApp;
+  /** Logger of the app (default: pino at `log.level`), e.g. to assert what it logged. */
+  logger?: Logger;
 }
 
 export interface TestApp {
@@ -85,6 +88,7 @@ export async function createTestApp(opts: TestAppOptions): Promise<TestApp> {
       secret: 'test-secret-test-secret-test-secret-0123456789',
       databaseSchema: db.schema,
       workers: opts.workers ?? false,
+      logger: opts.logger,
     });
     return {
       raw,

@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { targets } from '../../testing/targets.js';
 import { createTestApp, type TestApp } from '../../testing/app.js';
@@ -11,7 +13,7 @@ const pathOf = (link: string) => {
   return u.pathname + u.search;
 };
 
-describe.each(targets)('email verification and password reset over real SMTP on %s', (target) => {
+describe.each(targets)('email verification and password reset over real SMTP (ctx.mail) on %s', (target) => {
   let t: TestApp;
   let smtp: TestSmtp;
 
@@ -20,8 +22,10 @@ describe.each(targets)('email verification and password reset over real SMTP on 
     t = await createTestApp({
       target,
       modules: [auth],
+      workers: true, // ctx.mail sends through a job
       config: {
-        modules: { auth: { emailAndPassword: { requireEmailVerification: true }, mail: { smtpUrl: smtp.url, from: 'Neptuno <auth@neptuno.test>' } } },
+        mail: { url: smtp.url, from: 'Neptuno <auth@neptuno.test>' },
+        modules: { auth: { emailAndPassword: { requireEmailVerification: true } } },
       },
     });
   });
@@ -33,10 +37,14 @@ describe.each(targets)('email verification and password reset over real SMTP on 
   it('sends a verification link on sign-up; sign-in waits for it; following it verifies the email', async () => {
     const email = uniqueEmail('verify');
     expect((await signUp(t.app, { email })).statusCode).toBe(200);
-    const mail = await smtp.waitFor(email, /Confirm your email/);
+    // No Accept-Language: the default locale (es), HTML and text parts.
+    const mail = await smtp.waitFor(email, /Confirma tu email/);
     expect(mail.from).toBe('auth@neptuno.test');
-    expect(mail.text).toContain('Confirma tu dirección de email');
+    expect(mail.subject).toBe('Confirma tu email');
+    expect(mail.text).toContain('Hola Test User:');
+    expect(mail.text).toContain('Confirmar mi email: http');
     expect(mail.link).toMatch(/\/v1\/auth\/verify-email\?token=/);
+    expect(mail.html).toContain('/v1/auth/verify-email?token&#x3D;'); // the same link, attribute-escaped
 
     const early = await t.app.inject({
       method: 'POST',
@@ -65,7 +73,7 @@ describe.each(targets)('email verification and password reset over real SMTP on 
   it('resets a password through the emailed link, ending every session', async () => {
     const email = uniqueEmail('reset');
     await signUp(t.app, { email });
-    await t.app.inject({ method: 'GET', url: pathOf((await smtp.waitFor(email, /Confirm your email/)).link!) });
+    await t.app.inject({ method: 'GET', url: pathOf((await smtp.waitFor(email, /Confirma tu email/)).link!) });
     const before = await signIn(t.app, { email });
 
     const ask = await t.app.inject({
@@ -75,7 +83,7 @@ describe.each(targets)('email verification and password reset over real SMTP on 
       payload: { email, redirectTo: '/reset' },
     });
     expect(ask.statusCode).toBe(200);
-    const mail = await smtp.waitFor(email, /choose a new password/);
+    const mail = await smtp.waitFor(email, /Restablece tu contraseña/);
     expect(mail.link).toMatch(/\/v1\/auth\/reset-password\//);
 
     // The link lands on better-auth, which checks the token and sends the browser to the app's page.
@@ -117,5 +125,52 @@ describe.each(targets)('email verification and password reset over real SMTP on 
     });
     expect(reuse.statusCode).toBe(400);
     expect(reuse.json().code).toBe('invalid_token');
+  });
+
+  it('writes in the language the request asks for, escaping the name in HTML', async () => {
+    const email = uniqueEmail('english');
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/sign-up/email',
+      headers: { origin: TEST_ORIGIN, 'accept-language': 'en-GB,en;q=0.9' },
+      payload: { email, password: TEST_PASSWORD, name: '<i>Bob</i>' },
+    });
+    expect(res.statusCode).toBe(200);
+    const mail = await smtp.waitFor(email);
+    expect(mail.subject).toBe('Confirm your email');
+    expect(mail.text).toContain('Hi <i>Bob</i>,');
+    expect(mail.text).toContain('Confirm my email: http');
+    expect(mail.html).toContain('Hi &lt;i&gt;Bob&lt;/i&gt;,');
+    expect(mail.html).toContain('<html lang="en">');
+  });
+});
+
+describe.each(targets)('deprecated modules.auth.mail on %s', (target) => {
+  it('still sends through its SMTP URL for one release, and says so in the log', async () => {
+    const smtp = await startTestSmtp();
+    const lines: Array<{ level: number; msg: string }> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const t = await createTestApp({
+      target,
+      modules: [auth],
+      workers: true,
+      logger: pino({ level: 'warn' }, sink),
+      config: { modules: { auth: { mail: { smtpUrl: smtp.url, from: 'Legacy <legacy@neptuno.test>' } } } },
+    });
+    try {
+      const email = uniqueEmail('legacy');
+      expect((await signUp(t.app, { email })).statusCode).toBe(200);
+      const mail = await smtp.waitFor(email);
+      expect(mail.from).toBe('legacy@neptuno.test');
+      expect(lines.filter((l) => /modules\.auth\.mail is deprecated/.test(l.msg))).toHaveLength(1);
+    } finally {
+      await t.close();
+      await smtp.close();
+    }
   });
 });

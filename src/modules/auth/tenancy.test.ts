@@ -52,7 +52,12 @@ describe.each(targets)('tenants on %s', (target) => {
 
   beforeAll(async () => {
     smtp = await startTestSmtp();
-    t = await createTestApp({ target, modules: [auth, notes], config: { modules: { auth: { tenants: { enabled: true }, mail: { smtpUrl: smtp.url } } } } });
+    t = await createTestApp({
+      target,
+      modules: [auth, notes],
+      workers: true, // emails are sent by a job
+      config: { mail: { url: smtp.url }, modules: { auth: { tenants: { enabled: true } } } },
+    });
   });
   afterAll(async () => {
     await t?.close();

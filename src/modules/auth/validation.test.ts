@@ -11,7 +11,7 @@ describe.each(targets)('auth input validation and enumeration safety on %s', (ta
 
   beforeAll(async () => {
     smtp = await startTestSmtp();
-    t = await createTestApp({ target, modules: [auth], config: { modules: { auth: { mail: { smtpUrl: smtp.url } } } } });
+    t = await createTestApp({ target, modules: [auth], workers: true, config: { mail: { url: smtp.url } } });
   });
   afterAll(async () => {
     await t?.close();
@@ -92,7 +92,7 @@ describe.each(targets)('auth input validation and enumeration safety on %s', (ta
     expect(b.token).toBeNull();
     expect(b.user.id).not.toBe(a.user.id);
     expect(await countRows()).toEqual(before);
-    await smtp.waitFor(email, /already have an account/);
+    await smtp.waitFor(email, /Ya tienes una cuenta/); // no Accept-Language: i18n.defaultLocale (es)
   });
 
   it('answers a wrong password and an unknown email with the same 401 problem', async () => {

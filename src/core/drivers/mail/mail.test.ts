@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../db/database.js';
 import { migrateDatabase } from '../../db/migrate.js';
 import { isolatedDatabase, targets, type IsolatedDatabase } from '../../../testing/targets.js';
-import { startTestSmtp, type TestSmtp } from '../../../modules/auth/test-helpers.js';
+import { startTestSmtp, type TestSmtp } from '../../../testing/smtp.js';
 import { createMailer, mailMigrations, readOutbox } from './index.js';
 
 describe.each(targets)('outbox mailer on %s', (target) => {
