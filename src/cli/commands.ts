@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { HttpProblem } from '../core/http/problem.js';
 import { withApp } from './bootstrap.js';
+import { registerMailCommands } from './mail-commands.js';
 
 async function readStdinLine(): Promise<string> {
   let data = '';
@@ -10,6 +11,9 @@ async function readStdinLine(): Promise<string> {
 
 /** Commands that need a module's service (identity) rather than the kernel alone. */
 export function registerExtraCommands(program: Command, configOption: readonly [string, string]): void {
+  // neptuno mail list|show (development outbox)
+  registerMailCommands(program, configOption);
+
   program
     .command('create-admin')
     .description('create an administrator account (there is no default one)')

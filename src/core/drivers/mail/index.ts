@@ -6,7 +6,7 @@ import { createSmtpMailer } from './smtp.js';
 
 export type { Mailer, MailMessage } from './contract.js';
 export { mailMigrations } from './migrations.js';
-export { readOutbox, type OutboxEntry } from './outbox.js';
+export { firstLink, readOutbox, readOutboxEntry, type OutboxEntry } from './outbox.js';
 
 export interface MailerOptions {
   /** smtp(s)://… ; null selects the development outbox. */

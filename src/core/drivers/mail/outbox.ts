@@ -33,7 +33,7 @@ export function createOutboxMailer(opts: { db: Db; from: string; log?: Logger })
           created_at: Date.now(),
         })
         .execute();
-      const link = /https?:\/\/\S+/.exec(message.text)?.[0];
+      const link = firstLink(message.text);
       opts.log?.info({ mailId: id, to: message.to, subject: message.subject, link }, 'email written to the outbox');
     },
     async close() {},
@@ -45,13 +45,25 @@ export async function readOutbox(db: Db, opts: { to?: string; limit?: number } =
   let q = db.selectFrom('neptuno_outbox').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc');
   if (opts.to) q = q.where('to_address', '=', opts.to);
   const rows = await q.limit(opts.limit ?? 50).execute();
-  return rows.map((r) => ({
-    id: r.id,
-    to: r.to_address,
-    from: r.from_address,
-    subject: r.subject,
-    text: r.text_body,
-    html: r.html_body,
-    createdAt: Number(r.created_at),
-  }));
+  return rows.map(toEntry);
 }
+
+/** One outbox email by id, or null. */
+export async function readOutboxEntry(db: Db, id: string): Promise<OutboxEntry | null> {
+  const row = await db.selectFrom('neptuno_outbox').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? toEntry(row) : null;
+}
+
+/** The first link of a text body: what a developer follows (verification, reset). */
+export const firstLink = (text: string) => /https?:\/\/\S+/.exec(text)?.[0];
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const toEntry = (r: any): OutboxEntry => ({
+  id: r.id,
+  to: r.to_address,
+  from: r.from_address,
+  subject: r.subject,
+  text: r.text_body,
+  html: r.html_body,
+  createdAt: Number(r.created_at),
+});
