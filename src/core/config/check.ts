@@ -50,6 +50,7 @@ function summarize({ config, file, envOverrides }: LoadedConfig): string[] {
     `server: http://${config.server.host}:${config.server.port} (public URL ${config.server.publicUrl})`,
     `database: ${redactUrl(config.database.url)}`,
     `redis: ${config.redis.url ? redactUrl(config.redis.url) : 'none (in-process cache, locks and pub/sub; SQL job queue)'}`,
+    `mail: ${config.mail.url ? redactUrl(config.mail.url) : 'development outbox (neptuno mail list)'}, from ${config.mail.from}`,
     `secret: ${secret}`,
     `admin token: ${config.admin.token ? 'configured' : 'not set'}`,
     `modules: ${modules.join(', ') || 'none'}`,
