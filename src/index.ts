@@ -36,3 +36,5 @@ export type { IdempotencyClaim, IdempotentRouteOptions } from './core/http/idemp
 // that imports `neptuno`, so `ctx.services.users` and `on: { 'user.registered': … }` type-check.
 export { builtinModules, auth, guests, users, apiKeys, coupons, gamification } from './modules/index.js';
 export { verifyServiceJwt } from './modules/auth/jwt.js';
+// Mail (docs/mail.md): template and message types for `mail: { templates }` and `ctx.mail`.
+export type { Mail, MailJob, MailRequest, MailSendOptions, MailTemplate, MailTemplates, MailTemplateSource, RawMail, RenderedMail, TemplateMail } from './core/mail/types.js';
