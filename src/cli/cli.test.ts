@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isolatedDatabase, targets, uniquePrefix, type IsolatedDatabase } from '../testing/targets.js';
+import { freePort } from '../testing/servers.js';
 
 const BIN = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../bin/neptuno.mjs');
 
@@ -115,6 +116,21 @@ describe('neptuno CLI', { timeout: 120_000 }, () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('--password-stdin');
   });
+
+  it('refuses another secret on a database already used with one, until it is rotated on purpose', async () => {
+    // The earlier cases ran with the generated development secret (data/secret).
+    const other = { NEPTUNO_SECRET: 'another-secret-another-secret-0123456789' };
+    const refused = await neptuno(['jobs', 'list'], dir, other);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('Give every replica the same NEPTUNO_SECRET');
+    expect(refused.stderr).not.toContain(other.NEPTUNO_SECRET);
+    const rotated = await neptuno(['secret', 'rotate'], dir, other);
+    expect(rotated.code).toBe(0);
+    expect(rotated.stdout).toContain('Recorded the new secret');
+    expect((await neptuno(['jobs', 'list'], dir, other)).code).toBe(0);
+    expect((await neptuno(['jobs', 'list'], dir)).code).toBe(1);
+    expect((await neptuno(['secret', 'rotate'], dir)).code).toBe(0);
+  });
 });
 
 describe.each(targets)('neptuno start on %s', { timeout: 120_000 }, (target) => {
@@ -132,7 +148,9 @@ describe.each(targets)('neptuno start on %s', { timeout: 120_000 }, (target) => 
   it('serves a ready, documented API from environment alone and stops cleanly on SIGTERM', async () => {
     // The same build: only DATABASE_URL and REDIS_URL differ between the two shapes.
     const databaseUrl = db.schema ? `${db.url}?options=${encodeURIComponent(`-c search_path=${db.schema}`)}` : db.url;
-    const env: Record<string, string> = { HOST: '127.0.0.1', PORT: '0', DATABASE_URL: databaseUrl, NEPTUNO_DATA_DIR: join(dir, 'data') };
+    // A fixed port, not 0: server.publicUrl then follows it (http://localhost:<port>), as with `PORT=3001 npm start`.
+    const port = await freePort();
+    const env: Record<string, string> = { PORT: String(port), DATABASE_URL: databaseUrl, NEPTUNO_DATA_DIR: join(dir, 'data') };
     if (target.redisUrl) Object.assign(env, { REDIS_URL: target.redisUrl, NEPTUNO_REDIS__PREFIX: uniquePrefix() });
     const server = await start(dir, env);
     try {
@@ -141,6 +159,15 @@ describe.each(targets)('neptuno start on %s', { timeout: 120_000 }, (target) => 
       const checks = ((await ready.json()) as { checks: Record<string, string> }).checks;
       expect(Object.keys(checks)).toEqual(expect.arrayContaining(target.redisUrl ? ['database', 'queue', 'redis'] : ['database', 'queue']));
       expect((await fetch(`${server.url}/docs/`)).status).toBe(200);
+      // Loopback by default (no HOST given).
+      expect(server.url).toBe(`http://127.0.0.1:${port}`);
+      // A sign-up from the server's own origin (its /docs page) is trusted: publicUrl followed PORT.
+      const signUp = await fetch(`http://localhost:${port}/v1/auth/sign-up/email`, {
+        method: 'POST',
+        headers: { origin: `http://localhost:${port}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Ana', email: `ana.${target.name}@example.com`, password: 'Feria-de-Medellin-2026' }),
+      });
+      expect(signUp.status).toBe(200);
       if (target.name === 'sqlite') expect(readFileSync(join(dir, 'data', 'secret'), 'utf8').trim().length).toBeGreaterThanOrEqual(32);
     } finally {
       server.child.kill('SIGTERM');

@@ -10,6 +10,8 @@ import { availableModules, bootstrap, buildApp, withApp } from './bootstrap.js';
 import { checkConfigFile } from '../core/config/check.js';
 import { registerExtraCommands } from './commands.js';
 import { exitOnSignals } from './shutdown.js';
+import { resolveSecret } from '../core/config/secret.js';
+import { recordSecretFingerprint } from '../core/config/fingerprint.js';
 
 /** The migrator of the configured database and every installed module, closed afterwards. */
 async function withMigrator(configFile: string | undefined, fn: (migrator: Migrator) => Promise<void>): Promise<void> {
@@ -119,6 +121,27 @@ jobs
         process.exitCode = 1;
       } else console.log(`Job ${id} queued again.`);
     });
+  });
+
+program
+  .command('secret')
+  .description('the application secret')
+  .command('rotate')
+  .description('make the current secret (NEPTUNO_SECRET) the one every replica must use; signs everyone out')
+  .option(...configOption)
+  .action(async (o: { config?: string }) => {
+    const { loaded } = await bootstrap(o.config);
+    const secret = resolveSecret(loaded.config);
+    const database = createDatabase({ url: loaded.config.database.url });
+    try {
+      const { changed } = await recordSecretFingerprint(database.db, secret);
+      if (!changed) console.log('This secret is already the recorded one: nothing changed.');
+      else {
+        console.log('Recorded the new secret. Restart every replica with it: sessions, cookies and tokens signed with the old one are no longer valid.');
+      }
+    } finally {
+      await database.destroy();
+    }
   });
 
 registerExtraCommands(program, configOption);

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AppConfig } from './config/schema.js';
 import { Settings, settingsMigrations } from './config/settings.js';
+import { checkSecretFingerprint } from './config/fingerprint.js';
 import { createDatabase, type Database } from './db/database.js';
 import { migrateDatabase, type MigrationSource } from './db/migrate.js';
 import { queueMigrations } from './drivers/queue/migrations.js';
@@ -84,6 +85,8 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
   try {
     const migrations = migrationSources(opts.modules);
     if (opts.migrate !== false) await migrateDatabase(database, migrations);
+    // Replicas sharing this database must share the secret: refuse to start with another one.
+    await checkSecretFingerprint(database.db, opts.secret);
 
     const metrics = createMetricsRegistry();
     const drivers = createDrivers(config, database, log, metrics);

@@ -16,6 +16,8 @@ export interface TestAppOptions {
   replicaOf?: TestApp;
   /** Logger of the app (default: pino at `log.level`), e.g. to assert what it logged. */
   logger?: Logger;
+  /** The application secret (default: one fixed test secret, shared by replicas). */
+  secret?: string;
 }
 
 export interface TestApp {
@@ -85,7 +87,7 @@ export async function createTestApp(opts: TestAppOptions): Promise<TestApp> {
       config,
       moduleConfigs,
       modules,
-      secret: 'test-secret-test-secret-test-secret-0123456789',
+      secret: opts.secret ?? 'test-secret-test-secret-test-secret-0123456789',
       databaseSchema: db.schema,
       workers: opts.workers ?? false,
       logger: opts.logger,
