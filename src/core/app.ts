@@ -106,7 +106,15 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
       await events.notify('settings.changed', { keys });
     });
     const services = {} as Services;
-    const mail = new KernelMail({ config: config.mail, defaultLocale: config.i18n.defaultLocale, database, queue, log: log.child({ component: 'mail' }) });
+    const mail = new KernelMail({
+      config: config.mail,
+      defaultLocale: config.i18n.defaultLocale,
+      database,
+      queue,
+      // Through the outbox: inside ctx.tx the email is queued if and only if the transaction commits.
+      enqueue: (job, payload, jobOpts) => outbox.enqueue(job, payload, jobOpts),
+      log: log.child({ component: 'mail' }),
+    });
     // The worker stops first (stop() is idempotent), so no send is cut off by its transport closing.
     closers.unshift(async () => {
       await queue.stop();

@@ -101,6 +101,28 @@ describe.each(targets)('ctx.mail over real SMTP on %s', (target) => {
     expect(await t.ctx.queue.counts()).toEqual(before);
   });
 
+  it('inside ctx.tx, queues the email with the transaction: sent if it commits, never if it rolls back', async () => {
+    const to = address('tx');
+    await t.ctx.tx(async () => {
+      await t.ctx.mail.send({ to, subject: 'Committed', text: 'Yes.' });
+    });
+    await expect(
+      t.ctx.tx(async () => {
+        await t.ctx.mail.send({ to, subject: 'Rolled back', text: 'No.' });
+        throw new Error('rollback');
+      }),
+    ).rejects.toThrow('rollback');
+    await t.ctx.tx(async (trx) => {
+      const job = t.ctx.mail.prepare({ to, subject: 'Via trx.enqueue', text: 'Yes.' });
+      trx.enqueue(job.name, job.payload, job.opts);
+    });
+    expect((await smtp.waitFor(to, /Committed/)).text).toBe('Yes.');
+    await smtp.waitFor(to, /Via trx\.enqueue/);
+    const { data } = await t.ctx.queue.list({ limit: 100 });
+    const subjects = data.filter((j) => (j.payload as { to?: string }).to === to).map((j) => (j.payload as { subject: string }).subject);
+    expect(subjects.sort()).toEqual(['Committed', 'Via trx.enqueue']);
+  });
+
   it('answers the request while the SMTP server is stuck, and delivers once it answers', async () => {
     release = smtp.hold();
     const to = address('slow');

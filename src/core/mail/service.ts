@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { MAIL_FROM_DEFAULT, type AppConfig } from '../config/schema.js';
 import type { Database } from '../db/database.js';
 import { createMailer, type Mailer } from '../drivers/mail/index.js';
-import type { Queue } from '../drivers/queue/contract.js';
+import type { JobOptions, Queue } from '../drivers/queue/contract.js';
 import type { Locale } from '../i18n/index.js';
 import { MailTemplateRegistry } from './templates.js';
 import type { Mail, MailJob, MailRequest, MailSendOptions, RenderedMail } from './types.js';
@@ -14,7 +14,10 @@ export interface KernelMailOptions {
   config: AppConfig['mail'];
   defaultLocale: Locale;
   database: Database;
+  /** Where the mail job's handler is registered. */
   queue: Queue;
+  /** Queues the job: ctx.enqueue, which joins a transaction open in this async context (outbox). */
+  enqueue(job: string, payload: unknown, opts?: JobOptions): Promise<string>;
   log: Logger;
 }
 
@@ -41,7 +44,7 @@ export class KernelMail implements Mail {
 
   async send(message: MailRequest, opts?: MailSendOptions): Promise<string> {
     const job = this.prepare(message, opts);
-    return this.opts.queue.enqueue(job.name, job.payload, job.opts);
+    return this.opts.enqueue(job.name, job.payload, job.opts);
   }
 
   prepare(message: MailRequest, opts: MailSendOptions = {}): MailJob {

@@ -73,9 +73,12 @@ export interface MailSendOptions {
  * await ctx.mail.send({ to: 'ops@example.com', subject: 'Export ready', html: '<p>Done.</p>' });
  */
 export interface Mail {
-  /** Queues the email; resolves with the job id once it is queued (never waits for SMTP). */
+  /**
+   * Queues the email; resolves with the job id once it is queued (never waits for SMTP). Inside
+   * `ctx.tx` it joins the transaction: the email goes out if and only if the transaction commits.
+   */
   send(message: MailRequest, opts?: MailSendOptions): Promise<string>;
-  /** The job that sends this email, rendered, for a transaction's `trx.enqueue`. */
+  /** The job that sends this email, rendered: `trx.enqueue(job.name, job.payload, job.opts)`. */
   prepare(message: MailRequest, opts?: MailSendOptions): MailJob;
   /** Renders without sending (previews, tests). */
   render(message: MailRequest): RenderedMail;
