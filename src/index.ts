@@ -6,7 +6,7 @@
  */
 export { defineModule } from './core/module.js';
 export type { App, CronDefinition, KernelContext, ModuleContext, ModuleDefinition, Services } from './core/module.js';
-export type { DomainEvents, EventName } from './core/events.js';
+export type { DomainEvents, EventName, EventMeta, EmitOptions } from './core/events.js';
 export type { Actor, Guard } from './core/http/access.js';
 export {
   HttpProblem,
@@ -22,7 +22,9 @@ export {
   type ProblemOptions,
 } from './core/http/problem.js';
 export { paginate, Page, PageQuery, type PageResult } from './core/db/paginate.js';
-export { isUniqueViolation, type Db, type Dialect, type Trx } from './core/db/database.js';
+export { isUniqueViolation, type Db, type Dialect } from './core/db/database.js';
+// `Trx` is what ctx.tx hands its callback: the Kysely transaction plus trx.emit / enqueue / afterCommit.
+export type { TxHandle as Trx, TxHandle, TxConsequences } from './core/outbox/outbox.js';
 export { safeEqual } from './core/crypto.js';
 export { columnTypes, dialectOf, toIso, toIsoOrNull, timestampParam, boolValue, forUpdate, lockKey, typedDb, typedTrx } from './core/db/dialect.js';
 export type { Timestamp } from './core/db/dialect.js';

@@ -6,7 +6,9 @@ import {
   createAdmin,
   createTestApp,
   freezeClock,
+  recordEvents,
   runCron,
+  settle,
   signUpAndIn,
   targets,
   type TestApp,
@@ -30,7 +32,9 @@ describe.each(targets)('a booking module built on the neptuno package, on %s', (
     t.app.inject({ method: 'POST', url: '/v1/booking/bookings', headers: { cookie, origin: TEST_ORIGIN }, payload });
 
   it('gives a new account its quota through user.registered, then books until it runs out', async () => {
+    const events = recordEvents(t);
     const ana = await signUpAndIn(t.app);
+    await settle(t); // user.registered has reached the booking module's handler
     expect(await t.ctx.services.booking.remaining(ana.userId)).toBe(2);
     // The shipped modules' services are typed in this project too.
     expect(await t.ctx.services.auth.getUser(ana.userId)).toMatchObject({ email: ana.email });
@@ -44,10 +48,14 @@ describe.each(targets)('a booking module built on the neptuno package, on %s', (
     expect(none.json().code).toBe('quota_exhausted');
     const mine = await t.app.inject({ url: '/v1/booking/bookings', headers: { cookie: ana.cookie } });
     expect(mine.json().data).toHaveLength(2);
+    // Refused bookings rolled back: only the two that committed announced themselves.
+    expect(events.payloads('booking.created').map((e) => e.bookingId).sort()).toEqual(mine.json().data.map((b: { id: string }) => b.id).sort());
+    events.stop();
   });
 
   it('answers field errors in the caller language', async () => {
     const ana = await signUpAndIn(t.app);
+    await settle(t);
     const past = await t.app.inject({
       method: 'POST',
       url: '/v1/booking/bookings',
@@ -77,6 +85,7 @@ describe.each(targets)('a booking module built on the neptuno package, on %s', (
 
   it('confirms through its job, and shows every booking to an admin', async () => {
     const ana = await signUpAndIn(t.app);
+    await settle(t);
     const { id } = (await book(ana.cookie, { slot: new Date(Date.now() + 5 * 86_400_000).toISOString() })).json();
     const status = async () => (await t.app.inject({ url: `/v1/booking/bookings/${id}`, headers: { cookie: ana.cookie } })).json().status;
     await expect.poll(status, { timeout: 10_000 }).toBe('confirmed');
@@ -93,6 +102,7 @@ describe.each(targets)('a booking module built on the neptuno package, on %s', (
     try {
       clock = freezeClock('2030-05-01T10:00:00Z');
       const ana = await signUpAndIn(quiet.app);
+      await settle(quiet);
       const res = await quiet.app.inject({
         method: 'POST',
         url: '/v1/booking/bookings',

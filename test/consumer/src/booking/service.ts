@@ -65,18 +65,19 @@ export class BookingService {
       status: 'held',
       created_at: new Date().toISOString(),
     };
+    const confirm: JobOptions = { jobId: `confirm:${row.id}` };
     try {
       await this.ctx.tx(async (trx) => {
         await this.takeQuota(trx, userId);
         await typedTrx<BookingTables>(trx).insertInto('bookings').values(row).execute();
+        // Consequences commit with the booking, or not at all.
+        trx.enqueue('booking.confirm', { id: row.id }, confirm);
+        trx.emit('booking.created', { bookingId: row.id, userId });
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw problem(409, 'slot_taken', { params: { slot: row.slot } });
       throw err;
     }
-    const confirm: JobOptions = { jobId: `confirm:${row.id}` };
-    await this.ctx.enqueue('booking.confirm', { id: row.id }, confirm);
-    await this.ctx.events.emit('booking.created', { bookingId: row.id, userId });
     return view(row);
   }
 
