@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { targets } from '../../testing/targets.js';
 import type { TestApp } from '../../testing/app.js';
+import { recordEvents } from '../../testing/events.js';
 import { Client, gamificationApp, guestCookie } from './testing.js';
 
 describe.each(targets)('gamification events on %s', (target) => {
@@ -147,13 +148,15 @@ describe.each(targets)('gamification events on %s', (target) => {
   });
 
   it('levels up, completes the challenge with its reward and emits domain events after commit', async () => {
-    const seen: string[] = [];
-    const offs = [
-      t.ctx.events.on('points.awarded', (e) => void seen.push(`points:${e.points}`)),
-      t.ctx.events.on('badge.awarded', (e) => void seen.push(`badge:${e.badge}`)),
-      t.ctx.events.on('level.up', (e) => void seen.push(`level:${e.previousLevel}->${e.level}`)),
-      t.ctx.events.on('challenge.completed', (e) => void seen.push(`challenge:${e.challenge}`)),
-    ];
+    const events = recordEvents(t);
+    const seen = () =>
+      events.all().map(({ name, payload: p }) => {
+        const e = p as { points?: number; badge?: string; level?: string; previousLevel?: string | null; challenge?: string };
+        if (name === 'points.awarded') return `points:${e.points}`;
+        if (name === 'badge.awarded') return `badge:${e.badge}`;
+        if (name === 'level.up') return `level:${e.previousLevel}->${e.level}`;
+        return name === 'challenge.completed' ? `challenge:${e.challenge}` : name;
+      });
     try {
       const c = await Client.guest(t);
       svc().now = () => new Date('2030-02-01T12:00:00Z');
@@ -168,16 +171,16 @@ describe.each(targets)('gamification events on %s', (target) => {
       expect(me.level.key).toBe('silver');
       expect(me.badges.map((b: { key: string }) => b.key).sort()).toEqual(['challenger', 'first_share']);
       expect(me.challenges).toEqual([]);
-      expect(seen).toEqual(expect.arrayContaining(['badge:first_share', 'challenge:welcome', 'badge:challenger', 'level:bronze->silver', 'points:155']));
+      expect(seen()).toEqual(expect.arrayContaining(['badge:first_share', 'challenge:welcome', 'badge:challenger', 'level:bronze->silver', 'points:155']));
       const challenges = await c.get('/challenges');
       expect(challenges.data[0]).toMatchObject({ key: 'welcome', completed: true, reward: { points: 150, badge: 'challenger' } });
       // A big jump crosses two thresholds: two level ups.
-      seen.length = 0;
+      events.clear();
       for (let i = 0; i < 3; i++) await c.send('big');
-      expect(seen.filter((s) => s.startsWith('level:'))).toEqual(['level:silver->gold']);
+      expect(seen().filter((s) => s.startsWith('level:'))).toEqual(['level:silver->gold']);
       expect((await c.get('/me')).badges.map((b: { key: string }) => b.key)).toContain('gold_member');
     } finally {
-      offs.forEach((off) => off());
+      events.stop();
       svc().now = () => new Date();
     }
   });

@@ -168,10 +168,11 @@ export async function mergeGuest(ctx: Ctx, defs: DefinitionSet, opts: EngineOpti
 
 const TABLES = ['gam_totals', 'gam_events', 'gam_counts', 'gam_streaks', 'gam_badges', 'gam_challenges'] as const;
 
-/** Erases every row of a player (user.deleted, guest.expired). */
-export async function eraseActor(ctx: Ctx, player: Player): Promise<void> {
+/** Erases every row of a player (user.deleted, guest.expired); `forget` drops its cached answers after the commit. */
+export async function eraseActor(ctx: Ctx, player: Player, forget: () => Promise<void>): Promise<void> {
   const actor = actorKey(player);
   await ctx.tx(async (trx) => {
+    trx.afterCommit(forget);
     const t = trx as unknown as Transaction<GamificationTables>;
     for (const table of TABLES) await t.deleteFrom(table).where('actor', '=', actor).execute();
     if (player.type === 'user') await t.deleteFrom('gam_merges').where('user_id', '=', player.id).execute();

@@ -16,11 +16,13 @@ type ActorType = 'user' | 'guest';
 
 declare module '../../core/events.js' {
   interface DomainEvents {
-    /** Points were added to a player (after commit). `reasons`: the event types awarded. */
+    /** Points were added to a player (emitted in the award's transaction). `reasons`: the event types awarded. */
     'points.awarded': { actorType: ActorType; actorId: string; points: number; total: number; reasons: string[] };
     'badge.awarded': { actorType: ActorType; actorId: string; badge: string };
     'level.up': { actorType: ActorType; actorId: string; level: string; previousLevel: string | null };
     'challenge.completed': { actorType: ActorType; actorId: string; challenge: string };
+    /** A badge or challenge rewards the player with a coupon; this module asks the coupons module to issue it. */
+    'gamification.coupon_earned': { actorType: ActorType; actorId: string; coupon: string; source: string };
     // Declared by the identity modules too; identical shapes merge, and this module runs without them.
     'user.registered': { userId: string; email: string };
     'user.deleted': { userId: string };
@@ -59,6 +61,9 @@ export default defineModule({
     },
   ],
   on: {
+    'gamification.coupon_earned': async (e, ctx) => {
+      await ctx.services.gamification.grantCoupon(e);
+    },
     'user.registered': async ({ userId }, ctx) => {
       if (!ctx.services.gamification.defs.eventTypes.has('signup_completed')) return;
       // The id makes a re-delivered event award once.

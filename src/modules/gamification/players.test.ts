@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { targets } from '../../testing/targets.js';
 import type { TestApp } from '../../testing/app.js';
+import { recordEvents } from '../../testing/events.js';
 import { Client, gamificationApp } from './testing.js';
 
 /** Leaderboards, guest merge, sign-up points, privacy export and erasure. */
@@ -74,11 +75,12 @@ describe.each(targets)('gamification players on %s', (target) => {
     svc().now = () => new Date();
     // Guest: 50 + 1 + 30 = 81; user: 50 + 1 + 25 = 76. Both hold first_share; neither finished the
     // welcome challenge alone (guest: share + quiz; user: share + 5 visits); together they do.
-    const merged: string[] = [];
-    const off = t.ctx.events.on('challenge.completed', (e) => void merged.push(`${e.actorType}:${e.actorId}:${e.challenge}`));
+    const events = recordEvents(t);
     await Promise.all([0, 1, 2].map(() => t.ctx.events.emit('guest.merged', { guestId: guest.id, userId: 'merge-user' })));
     await t.ctx.events.emit('guest.merged', { guestId: guest.id, userId: 'merge-user' });
-    off();
+    await events.settled();
+    events.stop();
+    const merged = events.payloads('challenge.completed').map((e) => `${e.actorType}:${e.actorId}:${e.challenge}`);
 
     const me = await user.get('/me');
     expect(me.points.total).toBe(81 + 76 + 150);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineModule } from '../../core/module.js';
 import { targets } from '../../testing/targets.js';
 import type { TestApp } from '../../testing/app.js';
+import { settle } from '../../testing/events.js';
 import { admin, Client, gamificationApp } from './testing.js';
 
 /** Stands in for the coupons module, by the contract: services.coupons.grantReward(...). */
@@ -35,6 +36,8 @@ describe.each(targets)('gamification rewards on %s', (target) => {
     expect(challenges.find((x: { key: string }) => x.key === 'tap3')).toMatchObject({ open: true, completed: true, steps: [{ count: 3, target: 3 }] });
     // 10 taps + the badge's point; nothing from the closed challenge.
     expect((await c.get('/me')).points.total).toBe(11);
+    // Coupon rewards travel as gamification.coupon_earned events: wait for their delivery.
+    await settle(t);
     const mine = granted.filter((g) => g.actorId === c.id);
     expect(mine.map((g) => g.couponCode).sort()).toEqual(['BADGE5', 'TAP10']);
     expect(mine.map((g) => g.source).sort()).toEqual([`gamification:badge:tap_coupon:guest:${c.id}`, `gamification:challenge:tap3:guest:${c.id}`]);

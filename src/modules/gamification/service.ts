@@ -6,6 +6,7 @@ import { actorKey, type Player } from './actors.js';
 import type { GamificationConfig } from './config.js';
 import { Definitions, type DefinitionSet } from './definitions.js';
 import { applyBatch, type AwardOutcome, type EventInput } from './engine.js';
+import { scheduleConsequences } from './consequences.js';
 import { periodKey, rankOf, topPlayers, type Period } from './leaderboard.js';
 import { MeCache, validUntil } from './me-cache.js';
 import { eraseActor, exportUser, mergeGuest } from './merge.js';
@@ -64,9 +65,11 @@ export class GamificationService {
     const defs = this.defs;
     this.validate(defs, events, opts.fromClient ?? false, opts.pointer ?? '/body/events');
     const now = this.now();
-    const outcome = await this.ctx.tx((trx) => applyBatch(trx, defs, this.engineOptions(), player, events, now));
-    await this.afterCommit(outcome);
-    return outcome;
+    return this.ctx.tx(async (trx) => {
+      const outcome = await applyBatch(trx, defs, this.engineOptions(), player, events, now);
+      scheduleConsequences(trx, outcome, () => this.forgetPlayer(player));
+      return outcome;
+    });
   }
 
   /** Grants a badge (usually a `manual` one) with its rewards; idempotent. */
@@ -75,9 +78,11 @@ export class GamificationService {
     if (!this.defs.badges.has(badge)) throw badRequest('unknown_badge', { params: { key: badge } });
     const defs = this.defs;
     const now = this.now();
-    const outcome = await this.ctx.tx((trx) => applyBatch(trx, defs, this.engineOptions(), player, [], now, [badge]));
-    await this.afterCommit(outcome);
-    return outcome;
+    return this.ctx.tx(async (trx) => {
+      const outcome = await applyBatch(trx, defs, this.engineOptions(), player, [], now, [badge]);
+      scheduleConsequences(trx, outcome, () => this.forgetPlayer(player));
+      return outcome;
+    });
   }
 
   private engineOptions() {
@@ -101,41 +106,14 @@ export class GamificationService {
     if (errors.length) throw badRequest(unknown ? 'unknown_event_type' : 'server_only_event', { errors });
   }
 
-  /** Domain events, cache and coupons once the transaction committed; failures never undo an award. */
-  private async afterCommit(o: AwardOutcome): Promise<void> {
-    const { type: actorType, id: actorId } = o.player;
-    // Nothing was written when every event was refused (duplicates, caps): the answers still hold.
-    if (o.points > 0 || o.badges.length || o.challenges.length || o.results.some((r) => r.status === 'awarded')) await this.forgetPlayer(o.player);
-    if (o.points <= 0 && !o.badges.length && !o.challenges.some((c) => c.justCompleted)) return;
-    const emit = async (fn: () => Promise<void>) => {
-      try {
-        await fn();
-      } catch (err) {
-        this.ctx.log.error({ err }, 'a gamification event handler failed');
-      }
-    };
-    const reasons = [...new Set(o.results.filter((r) => r.status === 'awarded').map((r) => r.type))];
-    if (o.points > 0) await emit(() => this.ctx.events.emit('points.awarded', { actorType, actorId, points: o.points, total: o.total, reasons }));
-    for (const badge of o.badges) await emit(() => this.ctx.events.emit('badge.awarded', { actorType, actorId, badge }));
-    let previous = o.previousLevel;
-    for (const level of o.levelUps) {
-      const from = previous;
-      await emit(() => this.ctx.events.emit('level.up', { actorType, actorId, level, previousLevel: from }));
-      previous = level;
-    }
-    for (const c of o.challenges.filter((x) => x.justCompleted)) {
-      await emit(() => this.ctx.events.emit('challenge.completed', { actorType, actorId, challenge: c.key }));
-    }
+  /** gamification.coupon_earned: the coupons module issues the reward (idempotent per source and player). */
+  async grantCoupon(e: { actorType: 'user' | 'guest'; actorId: string; coupon: string; source: string }): Promise<void> {
     const coupons = (this.ctx.services as { coupons?: Partial<CouponRewards> }).coupons;
-    for (const grant of o.coupons) {
-      if (!coupons?.grantReward) {
-        this.ctx.log.warn({ coupon: grant.code, source: grant.source }, 'coupon reward skipped: the coupons module is not running');
-        continue;
-      }
-      await coupons
-        .grantReward({ couponCode: grant.code, actorType, actorId, source: grant.source })
-        .catch((err: unknown) => this.ctx.log.error({ err, coupon: grant.code, source: grant.source }, 'coupon reward failed'));
+    if (!coupons?.grantReward) {
+      this.ctx.log.warn({ coupon: e.coupon, source: e.source }, 'coupon reward skipped: the coupons module is not running');
+      return;
     }
+    await coupons.grantReward({ couponCode: e.coupon, actorType: e.actorType, actorId: e.actorId, source: e.source });
   }
 
   private meCacheKey(p: Player): string {
@@ -263,25 +241,26 @@ export class GamificationService {
 
   /** guest.merged: moves everything the guest earned to the user, once. */
   async mergeGuest(guestId: string, userId: string): Promise<boolean> {
-    const moved = await mergeGuest(this.ctx, this.defs, this.engineOptions(), guestId, userId, this.now());
-    await this.forgetPlayer({ type: 'guest', id: guestId });
-    if (moved) {
-      await this.forgetPlayer(moved.player);
-      await this.afterCommit(moved);
-    }
-    return moved !== null;
+    // mergeGuest's own ctx.tx joins this one, so its consequences commit with the merge.
+    return this.ctx.tx(async (trx) => {
+      const moved = await mergeGuest(this.ctx, this.defs, this.engineOptions(), guestId, userId, this.now());
+      trx.afterCommit(() => this.forgetPlayer({ type: 'guest', id: guestId }));
+      if (moved) {
+        trx.afterCommit(() => this.forgetPlayer(moved.player));
+        scheduleConsequences(trx, moved, async () => {});
+      }
+      return moved !== null;
+    });
   }
 
   /** user.deleted: erases the user's rows. */
   async eraseUser(userId: string): Promise<void> {
-    await eraseActor(this.ctx, { type: 'user', id: userId });
-    await this.forgetPlayer({ type: 'user', id: userId });
+    await eraseActor(this.ctx, { type: 'user', id: userId }, () => this.forgetPlayer({ type: 'user', id: userId }));
   }
 
   /** guest.expired: erases the guest's rows. */
   async eraseGuest(guestId: string): Promise<void> {
-    await eraseActor(this.ctx, { type: 'guest', id: guestId });
-    await this.forgetPlayer({ type: 'guest', id: guestId });
+    await eraseActor(this.ctx, { type: 'guest', id: guestId }, () => this.forgetPlayer({ type: 'guest', id: guestId }));
   }
 
   exportUser(userId: string) {
