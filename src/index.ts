@@ -26,7 +26,7 @@ export { isUniqueViolation, type Db, type Dialect } from './core/db/database.js'
 // `Trx` is what ctx.tx hands its callback: the Kysely transaction plus trx.emit / enqueue / afterCommit.
 export type { TxHandle as Trx, TxHandle, TxConsequences } from './core/outbox/outbox.js';
 export { safeEqual } from './core/crypto.js';
-export { columnTypes, dialectOf, toIso, toIsoOrNull, timestampParam, boolValue, forUpdate, lockKey, typedDb, typedTrx } from './core/db/dialect.js';
+export { columnTypes, dialectOf, failedStatementAbortsTransaction, toIso, toIsoOrNull, timestampParam, boolValue, forUpdate, lockKey, typedDb, typedTrx } from './core/db/dialect.js';
 export type { Timestamp } from './core/db/dialect.js';
 export type { JobContext, JobOptions } from './core/drivers/queue/contract.js';
 export { scopeToTenant, tenantValue, requireTenant } from './core/db/tenant.js';

@@ -69,6 +69,15 @@ export function boolValue(dialect: Dialect, value: boolean): boolean | number {
 }
 
 /**
+ * True when a failed statement (a unique violation, say) aborts the whole transaction: on
+ * PostgreSQL every later statement fails until rollback, so probe before an insert that may
+ * collide; SQLite carries on after a failed statement.
+ */
+export function failedStatementAbortsTransaction(dialect: Dialect): boolean {
+  return dialect === 'postgres';
+}
+
+/**
  * Adds `FOR UPDATE` on PostgreSQL; SQLite has no row locks (its write transaction already
  * serializes writers). Use with `$call`: `query.$call(forUpdate(ctx.dialect))`.
  */

@@ -1,13 +1,14 @@
 import { sql } from 'kysely';
 import type { ModuleContext } from '../../core/module.js';
+import { typedDb } from '../../core/db/dialect.js';
 import type { Actor } from '../../core/http/access.js';
-import { isUniqueViolation, type Trx } from '../../core/db/database.js';
+import { isUniqueViolation } from '../../core/db/database.js';
 import { decodeCursor, encodeCursor, MAX_PAGE_SIZE, type PageResult } from '../../core/db/paginate.js';
 import { badRequest, conflict, notFound, problem, type FieldError } from '../../core/http/problem.js';
 import { newId, normalizeCode } from './codes.js';
 import type { CouponsConfig } from './config.js';
 import { toGrant, toRedemption, type CouponGrant, type Redemption } from './model.js';
-import type { ActorType, CouponRow, GrantRow, RedemptionRow } from './schema.js';
+import type { ActorType, CouponDb, CouponRow, CouponTables, CouponTrx, GrantRow } from './schema.js';
 
 export interface GrantRewardInput {
   /** Code of the coupon to copy: usually a `template`; a `code` coupon works too. */
@@ -25,7 +26,7 @@ export type MineEntry =
 /** Thrown inside the transaction when the (source, actor) grant already exists. */
 class AlreadyGranted extends Error {}
 
-type InsertCoupon = (trx: Trx, row: CouponRow, generate: boolean) => Promise<CouponRow>;
+type InsertCoupon = (trx: CouponTrx, row: CouponRow, generate: boolean) => Promise<CouponRow>;
 
 /**
  * Rewards. A grant issues a personal coupon: a single-use copy of the template (type, value,
@@ -37,6 +38,11 @@ export class Grants {
     private readonly ctx: ModuleContext<CouponsConfig>,
     private readonly insertCoupon: InsertCoupon,
   ) {}
+
+  /** This module's tables, typed (see schema.ts). */
+  private get db(): CouponDb {
+    return typedDb<CouponTables>(this.ctx);
+  }
 
   async grant(input: GrantRewardInput): Promise<CouponGrant & { created: boolean }> {
     const errors: FieldError[] = [];
@@ -73,7 +79,7 @@ export class Grants {
     return { ...grant, created: true };
   }
 
-  private async grantIn(trx: Trx, input: GrantRewardInput): Promise<{ grant: GrantRow; coupon: CouponRow }> {
+  private async grantIn(trx: CouponTrx, input: GrantRewardInput): Promise<{ grant: GrantRow; coupon: CouponRow }> {
     const template = (await trx.selectFrom('coupons').selectAll().where('code', '=', normalizeCode(input.couponCode)).executeTakeFirst()) as
       | CouponRow
       | undefined;
@@ -128,15 +134,15 @@ export class Grants {
   }
 
   private async find(input: Pick<GrantRewardInput, 'source' | 'actorType' | 'actorId'>): Promise<CouponGrant | null> {
-    const g = (await this.ctx.db
+    const g = await this.db
       .selectFrom('coupon_grants')
       .selectAll()
       .where('source', '=', input.source)
       .where('actor_type', '=', input.actorType)
       .where('actor_id', '=', input.actorId)
-      .executeTakeFirst()) as GrantRow | undefined;
+      .executeTakeFirst();
     if (!g) return null;
-    const c = (await this.ctx.db.selectFrom('coupons').selectAll().where('id', '=', g.coupon_id).executeTakeFirstOrThrow()) as CouponRow;
+    const c = await this.db.selectFrom('coupons').selectAll().where('id', '=', g.coupon_id).executeTakeFirstOrThrow();
     return toGrant(g, c);
   }
 
@@ -152,15 +158,15 @@ export class Grants {
     const below = page.cursor ? String(decodeCursor(page.cursor, 1)[0]) : null;
     const entries: MineEntry[] = [];
     if (page.kind !== 'grant') {
-      let q = this.ctx.db.selectFrom('coupon_redemptions').selectAll().where('actor_type', '=', actor.type).where('actor_id', '=', actor.id);
+      let q = this.db.selectFrom('coupon_redemptions').selectAll().where('actor_type', '=', actor.type).where('actor_id', '=', actor.id);
       if (below) q = q.where('id', '<', below);
       for (const r of await q.orderBy('id', 'desc').limit(limit + 1).execute()) {
-        const redemption = toRedemption(r as RedemptionRow);
+        const redemption = toRedemption(r);
         entries.push({ kind: 'redemption', id: redemption.id, at: redemption.redeemedAt, redemption });
       }
     }
     if (page.kind !== 'redemption') {
-      let q = this.ctx.db
+      let q = this.db
         .selectFrom('coupon_grants as g')
         .innerJoin('coupons as c', 'c.id', 'g.coupon_id')
         .selectAll('c')
@@ -178,7 +184,7 @@ export class Grants {
           coupon_id: r.id,
           created_at: r.granted_at,
         };
-        const grant = toGrant(g, r as unknown as CouponRow);
+        const grant = toGrant(g, r);
         entries.push({ kind: 'grant', id: grant.id, at: grant.grantedAt, grant });
       }
     }

@@ -1,12 +1,17 @@
 import type { ModuleContext } from '../../core/module.js';
-import type { Trx } from '../../core/db/database.js';
+import { typedDb } from '../../core/db/dialect.js';
 import type { CouponsConfig } from './config.js';
 import { toGrant, toRedemption, type CouponGrant, type Redemption } from './model.js';
-import type { ActorType, CouponRow, GrantRow, RedemptionRow } from './schema.js';
+import type { ActorType, CouponDb, CouponTables, CouponTrx } from './schema.js';
 
 /** Guest merge, account deletion and the privacy export. */
 export class Lifecycle {
   constructor(private readonly ctx: ModuleContext<CouponsConfig>) {}
+
+  /** This module's tables, typed (see schema.ts). */
+  private get db(): CouponDb {
+    return typedDb<CouponTables>(this.ctx);
+  }
 
   /**
    * Moves a guest's redemptions, grants and personal coupons to the user. Idempotent: every
@@ -19,16 +24,16 @@ export class Lifecycle {
    */
   async mergeGuest(guestId: string, userId: string): Promise<{ redemptions: number; grants: number }> {
     return this.ctx.tx(
-      async (trx) => {
+      async (trx: CouponTrx) => {
         let redemptions = 0;
         let grants = 0;
-        const rows = (await trx
+        const rows = await trx
           .selectFrom('coupon_redemptions')
           .selectAll()
           .where('actor_type', '=', 'guest')
           .where('actor_id', '=', guestId)
           .orderBy('id')
-          .execute()) as RedemptionRow[];
+          .execute();
         for (const r of rows) {
           const top = await trx
             .selectFrom('coupon_redemptions')
@@ -48,12 +53,12 @@ export class Lifecycle {
           redemptions += Number(res.numUpdatedRows);
         }
 
-        const guestGrants = (await trx
+        const guestGrants = await trx
           .selectFrom('coupon_grants')
           .selectAll()
           .where('actor_type', '=', 'guest')
           .where('actor_id', '=', guestId)
-          .execute()) as GrantRow[];
+          .execute();
         for (const g of guestGrants) {
           const twin = await trx
             .selectFrom('coupon_grants')
@@ -90,7 +95,7 @@ export class Lifecycle {
    */
   async forget(actorType: ActorType, actorIds: string[]): Promise<void> {
     if (!actorIds.length) return;
-    await this.ctx.tx(async (trx: Trx) => {
+    await this.ctx.tx(async (trx: CouponTrx) => {
       await trx.deleteFrom('coupon_redemptions').where('actor_type', '=', actorType).where('actor_id', 'in', actorIds).execute();
       await trx.deleteFrom('coupon_grants').where('actor_type', '=', actorType).where('actor_id', 'in', actorIds).execute();
       await trx.deleteFrom('coupons').where('kind', '=', 'personal').where('owner_actor_type', '=', actorType).where('owner_actor_id', 'in', actorIds).execute();
@@ -98,30 +103,30 @@ export class Lifecycle {
   }
 
   async redemptionsOf(actorType: ActorType, actorId: string): Promise<Redemption[]> {
-    const rows = await this.ctx.db
+    const rows = await this.db
       .selectFrom('coupon_redemptions')
       .selectAll()
       .where('actor_type', '=', actorType)
       .where('actor_id', '=', actorId)
       .orderBy('id')
       .execute();
-    return rows.map((r) => toRedemption(r as RedemptionRow));
+    return rows.map((r) => toRedemption(r));
   }
 
   async grantsOf(actorType: ActorType, actorId: string): Promise<CouponGrant[]> {
-    const grants = (await this.ctx.db
+    const grants = await this.db
       .selectFrom('coupon_grants')
       .selectAll()
       .where('actor_type', '=', actorType)
       .where('actor_id', '=', actorId)
       .orderBy('id')
-      .execute()) as GrantRow[];
+      .execute();
     if (!grants.length) return [];
-    const coupons = (await this.ctx.db
+    const coupons = await this.db
       .selectFrom('coupons')
       .selectAll()
       .where('id', 'in', grants.map((g) => g.coupon_id))
-      .execute()) as CouponRow[];
+      .execute();
     const byId = new Map(coupons.map((c) => [c.id, c]));
     return grants.map((g) => toGrant(g, byId.get(g.coupon_id)!));
   }

@@ -1,4 +1,5 @@
-import { toIso, toIsoOrNull, type ActorType, type CouponKind, type CouponRow, type CouponType, type GrantRow, type RedemptionRow } from './schema.js';
+import { toIso, toIsoOrNull } from '../../core/db/dialect.js';
+import type { ActorType, CouponKind, CouponRow, CouponType, GrantRow, RedemptionRow } from './schema.js';
 
 /** A coupon as the API shows it. */
 export interface Coupon {

@@ -1,13 +1,14 @@
 import { sql } from 'kysely';
 import type { ModuleContext } from '../../core/module.js';
+import { typedDb } from '../../core/db/dialect.js';
 import type { Actor } from '../../core/http/access.js';
-import { isUniqueViolation, type Trx } from '../../core/db/database.js';
+import { isUniqueViolation } from '../../core/db/database.js';
 import type { IdempotencyClaim } from '../../core/http/idempotency.js';
 import { conflict, notFound, problem } from '../../core/http/problem.js';
 import { newId, normalizeCode } from './codes.js';
 import type { CouponsConfig } from './config.js';
 import { toRedemption, type Redemption } from './model.js';
-import type { CouponRow, RedemptionRow } from './schema.js';
+import type { CouponDb, CouponRow, CouponTables, CouponTrx, RedemptionRow } from './schema.js';
 
 export interface RedeemResult {
   status: number;
@@ -44,15 +45,20 @@ export function redeemBlocker(c: CouponRow, actor: Pick<Actor, 'type' | 'id' | '
 export class Redeemer {
   constructor(private readonly ctx: ModuleContext<CouponsConfig>) {}
 
+  /** This module's tables, typed (see schema.ts). */
+  private get db(): CouponDb {
+    return typedDb<CouponTables>(this.ctx);
+  }
+
   async redeem({ code, actor, idempotency }: { code: string; actor: Actor; idempotency?: IdempotencyClaim }): Promise<RedeemResult> {
     const row = await this.ctx.tx((trx) => this.redeemIn(trx, normalizeCode(code), actor, idempotency));
     await this.emit(row);
     return { status: 201, redemption: toRedemption(row) };
   }
 
-  private async redeemIn(trx: Trx, code: string, actor: Actor, idempotency: IdempotencyClaim | undefined): Promise<RedemptionRow> {
+  private async redeemIn(trx: CouponTrx, code: string, actor: Actor, idempotency: IdempotencyClaim | undefined): Promise<RedemptionRow> {
     const now = new Date().toISOString();
-    const coupon = (await trx.selectFrom('coupons').selectAll().where('code', '=', code).executeTakeFirst()) as CouponRow | undefined;
+    const coupon = await trx.selectFrom('coupons').selectAll().where('code', '=', code).executeTakeFirst();
     if (!coupon) throw notFound('coupon_not_found');
     const blocker = redeemBlocker(coupon, actor);
     if (blocker) throw blocker;
@@ -99,7 +105,7 @@ export class Redeemer {
     return row;
   }
 
-  private async countFor(trx: Trx, couponId: string, actor: Actor): Promise<number> {
+  private async countFor(trx: CouponTrx, couponId: string, actor: Actor): Promise<number> {
     const r = await trx
       .selectFrom('coupon_redemptions')
       .select((eb) => eb.fn.countAll().as('n'))
@@ -125,9 +131,9 @@ export class Redeemer {
   }
 
   async replay(redemptionId: string): Promise<boolean> {
-    const row = await this.ctx.db.selectFrom('coupon_redemptions').selectAll().where('id', '=', redemptionId).executeTakeFirst();
+    const row = await this.db.selectFrom('coupon_redemptions').selectAll().where('id', '=', redemptionId).executeTakeFirst();
     if (!row) return false;
-    await this.emit(row as RedemptionRow);
+    await this.emit(row);
     return true;
   }
 }

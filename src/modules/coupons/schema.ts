@@ -1,4 +1,5 @@
-import { PostgresAdapter, sql, type Kysely, type Migration } from 'kysely';
+import { sql, type Kysely, type Migration, type Transaction } from 'kysely';
+import { columnTypes, type Timestamp } from '../../core/db/dialect.js';
 
 export type CouponType = 'percentage' | 'fixed_amount' | 'credits' | 'free_item';
 export const COUPON_TYPES: readonly CouponType[] = ['percentage', 'fixed_amount', 'credits', 'free_item'];
@@ -11,8 +12,6 @@ export type CouponKind = 'code' | 'template' | 'personal';
 export const COUPON_KINDS: readonly CouponKind[] = ['code', 'template', 'personal'];
 
 export type ActorType = 'user' | 'guest' | 'service';
-
-type Timestamp = string | Date;
 
 /** A row of `coupons`. Timestamps are ISO text in SQLite and timestamptz in PostgreSQL. */
 export interface CouponRow {
@@ -71,14 +70,20 @@ export interface GrantRow {
   created_at: Timestamp;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const isPostgres = (db: Kysely<any>) => db.getExecutor().adapter instanceof PostgresAdapter;
+/** This module's tables, for `typedDb<CouponTables>(ctx)`. */
+export interface CouponTables {
+  coupons: CouponRow;
+  coupon_redemptions: RedemptionRow;
+  coupon_grants: GrantRow;
+}
+export type CouponDb = Kysely<CouponTables>;
+export type CouponTrx = Transaction<CouponTables>;
 
 export const migrations: Record<string, Migration> = {
   '0001_coupons': {
     async up(db) {
       // Both dialects compare these correctly: timestamptz natively, ISO text lexicographically.
-      const ts = isPostgres(db) ? 'timestamptz' : 'text';
+      const ts = columnTypes(db).timestamp;
       await db.schema
         .createTable('coupons')
         .addColumn('id', 'varchar(40)', (c) => c.primaryKey())
@@ -159,7 +164,7 @@ export const migrations: Record<string, Migration> = {
       await db.schema.dropTable('coupon_idempotency').ifExists().execute();
     },
     async down(db) {
-      const ts = isPostgres(db) ? 'timestamptz' : 'text';
+      const ts = columnTypes(db).timestamp;
       await db.schema
         .createTable('coupon_idempotency')
         .addColumn('actor_type', 'varchar(10)', (c) => c.notNull())
@@ -174,10 +179,3 @@ export const migrations: Record<string, Migration> = {
     },
   },
 };
-
-/** Normalises a timestamp read from either dialect to ISO 8601 UTC. */
-export function toIso(value: Timestamp): string {
-  return (value instanceof Date ? value : new Date(value)).toISOString();
-}
-
-export const toIsoOrNull = (value: Timestamp | null): string | null => (value === null ? null : toIso(value));

@@ -1,7 +1,8 @@
 import type { ModuleContext } from '../../core/module.js';
+import { failedStatementAbortsTransaction, typedDb } from '../../core/db/dialect.js';
 import type { Actor } from '../../core/http/access.js';
 import type { IdempotencyClaim } from '../../core/http/idempotency.js';
-import { isUniqueViolation, type Db, type Trx } from '../../core/db/database.js';
+import { isUniqueViolation } from '../../core/db/database.js';
 import { paginate, type PageResult } from '../../core/db/paginate.js';
 import { conflict, notFound, type FieldError } from '../../core/http/problem.js';
 import { generateCode, newId, normalizeCode } from './codes.js';
@@ -10,7 +11,7 @@ import { toCoupon, type Coupon, type CouponGrant, type Redemption } from './mode
 import { Redeemer, type RedeemResult } from './redeem.js';
 import { Grants, type GrantRewardInput, type MineEntry } from './grants.js';
 import { Lifecycle } from './lifecycle.js';
-import type { CouponKind, CouponRow, CouponType } from './schema.js';
+import type { CouponDb, CouponKind, CouponRow, CouponTables, CouponTrx, CouponType } from './schema.js';
 import { checkCode, checkLimitsAndWindow, checkValue, throwIfErrors, type CouponInput, type CouponPatch } from './validate.js';
 
 export interface ListCouponsQuery {
@@ -34,6 +35,11 @@ export class CouponService {
     this.redeemer = new Redeemer(ctx);
     this.grants = new Grants(ctx, (trx, row) => this.insertWithCode(trx, row, true));
     this.lifecycle = new Lifecycle(ctx);
+  }
+
+  /** This module's tables, typed (see schema.ts). */
+  private get db(): CouponDb {
+    return typedDb<CouponTables>(this.ctx);
   }
 
   /** Case-insensitive, trimmed form under which codes are stored and looked up. */
@@ -71,16 +77,16 @@ export class CouponService {
       created_at: now,
       updated_at: now,
     };
-    return toCoupon(await this.insertWithCode(this.ctx.db, row, code === null));
+    return toCoupon(await this.insertWithCode(this.db, row, code === null));
   }
 
   /** Inserts a coupon; a generated code is drawn again on the (rare) collision, a chosen one answers 409. */
-  private async insertWithCode(db: Db | Trx, row: CouponRow, generate: boolean): Promise<CouponRow> {
+  private async insertWithCode(db: CouponDb, row: CouponRow, generate: boolean): Promise<CouponRow> {
     for (let attempt = 0; ; attempt++) {
       const candidate = generate ? { ...row, code: generateCode(this.ctx.config.codeLength) } : row;
       try {
-        if (generate && this.ctx.dialect === 'postgres') {
-          // A failed insert aborts a PostgreSQL transaction: probe first, the unique index still decides.
+        if (generate && failedStatementAbortsTransaction(this.ctx.dialect)) {
+          // Probe first so a collision does not abort the transaction; the unique index still decides.
           const taken = await db.selectFrom('coupons').select('id').where('code', '=', candidate.code).executeTakeFirst();
           if (taken && attempt < 5) continue;
         }
@@ -95,18 +101,18 @@ export class CouponService {
   }
 
   async get(id: string): Promise<Coupon | null> {
-    const row = await this.ctx.db.selectFrom('coupons').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? toCoupon(row as CouponRow) : null;
+    const row = await this.db.selectFrom('coupons').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toCoupon(row) : null;
   }
 
   async getByCode(code: string): Promise<Coupon | null> {
-    const row = await this.ctx.db.selectFrom('coupons').selectAll().where('code', '=', normalizeCode(code)).executeTakeFirst();
-    return row ? toCoupon(row as CouponRow) : null;
+    const row = await this.db.selectFrom('coupons').selectAll().where('code', '=', normalizeCode(code)).executeTakeFirst();
+    return row ? toCoupon(row) : null;
   }
 
   /** Newest first (ids sort by creation time). */
   async list(q: ListCouponsQuery = {}): Promise<PageResult<Coupon>> {
-    let query = this.ctx.db.selectFrom('coupons').selectAll();
+    let query = this.db.selectFrom('coupons').selectAll();
     if (q.type) query = query.where('type', '=', q.type);
     if (q.kind) query = query.where('kind', '=', q.kind);
     if (q.active !== undefined) query = query.where('active', '=', q.active ? 1 : 0);
@@ -115,8 +121,8 @@ export class CouponService {
       const prefix = normalizeCode(q.codePrefix).replace(/[%_\\]/g, (c) => `\\${c}`);
       query = query.where((eb) => eb('code', 'like', `${prefix}%`));
     }
-    const page = await paginate(query, { limit: q.limit, cursor: q.cursor, orderBy: ['id'], key: (r) => [(r as CouponRow).id] });
-    return { data: page.data.map((r) => toCoupon(r as CouponRow)), nextCursor: page.nextCursor };
+    const page = await paginate(query, { limit: q.limit, cursor: q.cursor, orderBy: ['id'], key: (r) => [(r).id] });
+    return { data: page.data.map((r) => toCoupon(r)), nextCursor: page.nextCursor };
   }
 
   async update(id: string, patch: CouponPatch): Promise<Coupon> {
@@ -133,7 +139,7 @@ export class CouponService {
     if (window.startsAt !== undefined) set.starts_at = window.startsAt;
     if (window.endsAt !== undefined) set.ends_at = window.endsAt;
     if (patch.tenantId !== undefined) set.tenant_id = patch.tenantId;
-    let query = this.ctx.db.updateTable('coupons').set(set).where('id', '=', id);
+    let query = this.db.updateTable('coupons').set(set).where('id', '=', id);
     // Lowering the cap below what was already redeemed would rewrite history: refuse it atomically.
     if (patch.maxRedemptions != null) query = query.where('redemptions_count', '<=', patch.maxRedemptions);
     const res = await query.executeTakeFirst();
@@ -148,7 +154,7 @@ export class CouponService {
 
   /** Deletes a coupon nobody redeemed or was granted; otherwise 409 (deactivate it instead). */
   async remove(id: string): Promise<void> {
-    await this.ctx.tx(async (trx) => {
+    await this.ctx.tx(async (trx: CouponTrx) => {
       const row = await trx.selectFrom('coupons').select(['id', 'redemptions_count']).where('id', '=', id).executeTakeFirst();
       if (!row) throw notFound('coupon_not_found');
       const used = await trx.selectFrom('coupon_redemptions').select('id').where('coupon_id', '=', id).limit(1).executeTakeFirst();
