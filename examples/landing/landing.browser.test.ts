@@ -251,6 +251,17 @@ describe.skipIf(skipBrowserTests).each(targets)('landing page in a browser on $n
       expect(res.headers.get('content-type')).toContain('application/problem+json');
       expect(await res.json()).toMatchObject({ status: 403, code: 'csrf_origin_rejected' });
     }
+    // A guest cookie is a cookie credential too: the same refusal on events and coupons.
+    const guestRes = await fetch(`${api}/v1/public/guest`, { method: 'POST', headers: { origin: trustedPage.url } });
+    const guestCookie = guestRes.headers.getSetCookie().find((c) => c.startsWith('neptuno_guest='))!.split(';')[0];
+    for (const [path, body] of [
+      ['/v1/gamification/events', { type: 'share', id: 'guest-csrf-1' }],
+      ['/v1/coupons/redeem', { code: 'ANYCODE' }],
+    ] as const) {
+      const res = await fetch(`${api}${path}`, { method: 'POST', headers: { cookie: guestCookie, origin: untrustedPage.url, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect(res.status, `guest ${path}`).toBe(403);
+      expect(((await res.json()) as { code: string }).code).toBe('csrf_origin_rejected');
+    }
     // Nothing changed: the same points, and the session still works.
     expect(await pointsOf(email)).toBe(before);
     const whoami = await fetch(`${api}/v1/public/whoami`, { headers: { cookie } });

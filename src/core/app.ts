@@ -159,6 +159,8 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
     closers.unshift(() => settings.stop());
 
     const server = await createServer(config, log, opts.secret);
+    // Records every route and the scope it declares (keys, OpenAPI, tests): before any route.
+    server.addHook('onRoute', access.scopes.onRoute);
     closers.unshift(() => server.close());
     installErrorHandling(server, i18n);
     server.decorateRequest('actor', function (this: { _actor?: Promise<unknown> }) {

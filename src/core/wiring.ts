@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EventMeta } from './events.js';
 import { problem } from './http/problem.js';
+import { defaultScope, type RouteScope } from './http/scopes.js';
 import type { AnyModule, App, KernelContext, ModuleContext, RoutesFn } from './module.js';
 import type { CronScheduler } from './drivers/cron/scheduler.js';
 
@@ -53,10 +54,12 @@ export async function mountModuleRoutes(server: App, modules: AnyModule[], conte
     // A plain callback hook: it runs on every request of the module.
     const switchedOn = (_req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) =>
       ctx.settings.get<boolean>(key) ? done() : done(problem(404, 'module_disabled', { params: { module: m.name } }));
-    const mount = async (routes: RoutesFn<unknown> | undefined, prefix: string, admin = false) => {
+    const mount = async (routes: RoutesFn<unknown> | undefined, prefix: string, admin = false, routeScope?: RouteScope) => {
       if (!routes) return;
       await server.register(
         async (scope) => {
+          // A group's scope for scoped API keys, unless a route declares its own (http/scopes.ts).
+          if (routeScope) scope.addHook('onRoute', defaultScope(routeScope));
           scope.addHook('onRequest', switchedOn);
           if (admin) scope.addHook('onRequest', ctx.access.requireAdmin);
           await routes(scope as App, mctx);
@@ -65,8 +68,8 @@ export async function mountModuleRoutes(server: App, modules: AnyModule[], conte
       );
     };
     await mount(m.routes, m.prefix ?? `/v1/${m.name}`);
-    await mount(m.publicRoutes, `/v1/public/${m.name}`);
-    await mount(m.adminRoutes, `/v1/admin/${m.name}`, true);
+    await mount(m.publicRoutes, `/v1/public/${m.name}`, false, 'public');
+    await mount(m.adminRoutes, `/v1/admin/${m.name}`, true, 'admin');
     await mount(m.rootRoutes, '');
   }
 }

@@ -3,6 +3,8 @@ import { safeEqual } from '../crypto.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../config/schema.js';
 import { forbidden, unauthorized } from './problem.js';
+import { assertTrustedOrigin, configuredOrigins, COOKIE_VIAS } from './csrf.js';
+import { assertScope, ScopeRegistry } from './scopes.js';
 
 /**
  * Who is calling. Resolved lazily, once per request, by the resolvers modules register
@@ -15,9 +17,12 @@ export interface Actor {
   /** Role name from `roles` in neptuno.yaml; null for guests. */
   role: string | null;
   tenantId: string | null;
-  /** How the actor authenticated: 'session' (cookie), 'bearer', 'api_key', 'jwt', 'guest', 'admin_token'… */
+  /**
+   * How the actor authenticated: 'session' (cookie), 'bearer', 'api_key', 'jwt', 'guest', 'admin_token'…
+   * 'session' and 'guest' mean a cookie: unsafe requests must then come from a trusted origin (csrf.ts).
+   */
   via: string;
-  /** Scopes of an API key or JWT; undefined means the role's permissions apply unrestricted. */
+  /** Scopes of an API key or JWT; undefined means the role's permissions apply unrestricted (scopes.ts). */
   scopes?: string[];
   sessionId?: string;
 }
@@ -38,8 +43,12 @@ export type Guard = (request: FastifyRequest, reply: FastifyReply) => Promise<vo
 /** Resolvers, roles and guards. One instance per app. */
 export class Access {
   private readonly resolvers: Array<{ order: number; fn: ActorResolver }> = [];
+  private readonly trusted: string[];
+  /** Every route and the scope it declares (filled by a root onRoute hook, app.ts). */
+  readonly scopes = new ScopeRegistry();
 
   constructor(private readonly config: AppConfig) {
+    this.trusted = configuredOrigins(config);
     const token = config.admin.token;
     if (token) {
       const expected = createHash('sha256').update(token).digest();
@@ -61,10 +70,28 @@ export class Access {
     this.resolvers.sort((a, b) => a.order - b.order);
   }
 
+  /** Adds origins trusted for cookie-authenticated unsafe requests (e.g. auth's trustedOrigins; wildcards allowed). */
+  trustOrigins(origins: readonly string[]): void {
+    for (const o of origins) if (!this.trusted.includes(o)) this.trusted.push(o.replace(/\/+$/, ''));
+  }
+
+  /** Origins trusted for cookie-authenticated unsafe requests: publicUrl, CORS origins, modules' additions. */
+  trustedOrigins(): readonly string[] {
+    return this.trusted;
+  }
+
+  /**
+   * The first resolver's actor, then the kernel's rules for it, whichever module resolved it: a
+   * cookie-borne actor on an unsafe method must come from a trusted origin (CSRF), and a scoped
+   * one must hold the scope the route declares.
+   */
   async resolve(request: FastifyRequest): Promise<Actor | null> {
     for (const { fn } of this.resolvers) {
       const actor = await fn(request);
-      if (actor) return actor;
+      if (!actor) continue;
+      if (COOKIE_VIAS.has(actor.via)) assertTrustedOrigin(request, this.trusted);
+      if (actor.scopes !== undefined) assertScope(request, actor.scopes);
+      return actor;
     }
     return null;
   }

@@ -1,3 +1,4 @@
+import { defaultScope } from './scopes.js';
 import { Type } from 'typebox';
 import type { App, KernelContext } from '../module.js';
 import { SettingsPatch } from '../config/settings.js';
@@ -28,6 +29,7 @@ const JobView = Type.Object({
 /** Kernel admin endpoints: runtime settings and the job queue. Mounted under /v1/admin, admin-only. */
 export async function kernelAdminRoutes(app: App, ctx: KernelContext) {
   app.addHook('onRequest', ctx.access.requireAdmin);
+  app.addHook('onRoute', defaultScope('admin'));
 
   app.get(
     '/settings',

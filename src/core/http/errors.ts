@@ -76,7 +76,7 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, p: Htt
     type: `https://neptuno.dev/problems/${p.code.replace(/_/g, '-')}`,
     title: i18n.t(locale, p.code, params) ?? i18n.t(locale, STATUS_CODES[p.status] ?? 'bad_request', params),
     status: p.status,
-    detail: p.opts.detail ?? i18n.t(locale, `${p.code}.detail`, params) ?? undefined,
+    detail: p.opts.detail ?? i18n.t(locale, p.opts.detailKey ?? `${p.code}.detail`, params) ?? undefined,
     code: p.code,
     instance: request.url.split('?')[0],
     requestId: request.id,

@@ -17,6 +17,7 @@ export function installHealth(app: App, checks: Record<string, HealthCheck>) {
   app.get(
     '/health/live',
     {
+      config: { scope: 'public' },
       schema: {
         tags: ['health'],
         summary: 'Liveness: the process is up',
@@ -30,6 +31,7 @@ export function installHealth(app: App, checks: Record<string, HealthCheck>) {
   app.get(
     '/health/ready',
     {
+      config: { scope: 'public' },
       schema: {
         tags: ['health'],
         summary: 'Readiness: database, Redis (when configured) and the job queue answer',

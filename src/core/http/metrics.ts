@@ -99,7 +99,7 @@ export function installHttpMetrics(app: App, registry: Registry, config: Pick<Ap
   if (token !== null || config.env !== 'production') {
     // Hashed before comparing, so neither the token's length nor its bytes leak through timing.
     const expected = token === null ? null : sha256(token);
-    app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+    app.get('/metrics', { config: { scope: 'public' }, schema: { hide: true } }, async (request, reply) => {
       if (expected) {
         const given = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
         if (!given || !safeEqual(sha256(given), expected)) {

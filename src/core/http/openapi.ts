@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { AppConfig } from '../config/schema.js';
 import type { App } from '../module.js';
+import { defaultScope } from './scopes.js';
 
 /** Whether /docs and /openapi.json are served: `server.docs`, where `auto` means outside production. */
 export function docsEnabled(config: Pick<AppConfig, 'env' | 'server'>): boolean {
@@ -32,13 +33,22 @@ export async function installOpenApi(app: App, publicUrl: string, serve = true) 
         },
       },
     },
+    // Each operation names the scope an API key with scopes needs (core/http/scopes.ts).
+    transform: ({ schema, url, route }) => {
+      const scope = route.config?.scope;
+      return { schema: scope ? ({ ...schema, 'x-scope': scope } as typeof schema) : schema, url };
+    },
   });
   if (!serve) return;
-  await app.register(swaggerUi, {
-    routePrefix: '/docs',
-    staticCSP: true,
-    // Swagger UI sets a few inline styles (no inline scripts): allow those, nothing else.
-    transformStaticCSP: (header) => header.replace(/style-src ([^;]*)/, "style-src $1 'unsafe-inline'"),
+  // The pages of /docs act on nobody's data: scoped keys may read them like anyone.
+  await app.register(async (docs) => {
+    docs.addHook('onRoute', defaultScope('public'));
+    await docs.register(swaggerUi, {
+      routePrefix: '/docs',
+      staticCSP: true,
+      // Swagger UI sets a few inline styles (no inline scripts): allow those, nothing else.
+      transformStaticCSP: (header) => header.replace(/style-src ([^;]*)/, "style-src $1 'unsafe-inline'"),
+    });
   });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { config: { scope: 'public' }, schema: { hide: true } }, async () => app.swagger());
 }

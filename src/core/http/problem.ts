@@ -8,6 +8,8 @@ export interface FieldError {
 export interface ProblemOptions {
   /** Overrides the catalog's detail (already translated, or safe to show as is). */
   detail?: string;
+  /** Catalog key of the detail when it is not `<code>.detail` (one code, several explanations). */
+  detailKey?: string;
   /** Values interpolated into the catalog's title and detail ({name}). */
   params?: Record<string, string | number>;
   errors?: FieldError[];

@@ -37,4 +37,22 @@ describe.each(targets)('route rules over every shipped module on %s', (target) =
     }
     expect((await t.app.inject({ method: 'GET', url: '/health/live/' })).statusCode).toBe(200);
   });
+
+  it('every registered route declares the scope a scoped API key needs (deny by default)', () => {
+    const routes = t.ctx.access.scopes.routes;
+    expect(routes.length).toBeGreaterThan(40);
+    const undeclared = routes.filter((r) => r.scope === undefined).map((r) => `${r.method} ${r.url}`);
+    expect(undeclared).toEqual([]);
+    // Group defaults: admin routes need `admin`, whatever module they belong to.
+    for (const r of routes.filter((x) => x.url.startsWith('/v1/admin/'))) expect(r.scope, `${r.method} ${r.url}`).toBe('admin');
+  });
+
+  it('shows each operation’s scope in the OpenAPI document (x-scope)', () => {
+    const missing = operations.filter((o) => typeof o.op['x-scope'] !== 'string').map((o) => `${o.method} ${o.path}`);
+    expect(missing).toEqual([]);
+    const scopeOf = (path: string, method: string) => operations.find((o) => o.path === path && o.method === method)?.op['x-scope'];
+    expect(scopeOf('/v1/gamification/events', 'post')).toBe('gamification:events:write');
+    expect(scopeOf('/v1/profile', 'patch')).toBe('profile:write');
+    expect(scopeOf('/v1/public/guest', 'post')).toBe('public');
+  });
 });

@@ -12,9 +12,11 @@ import apiKeys from './module.js';
 const probe = defineModule({
   name: 'probe',
   routes: async (app, ctx) => {
-    app.get('/me', async (request) => ({ actor: await request.actor() }));
-    app.get('/read', { onRequest: ctx.access.requirePermission('posts:read') }, async () => ({ ok: true }));
-    app.get('/write', { onRequest: ctx.access.requirePermission('posts:write') }, async () => ({ ok: true }));
+    app.get('/me', { config: { scope: 'probe:me' } }, async (request) => ({ actor: await request.actor() }));
+    app.get('/read', { config: { scope: 'posts:read' }, onRequest: ctx.access.requirePermission('posts:read') }, async () => ({ ok: true }));
+    app.get('/write', { config: { scope: 'posts:write' }, onRequest: ctx.access.requirePermission('posts:write') }, async () => ({ ok: true }));
+    app.get('/public', { config: { scope: 'public' } }, async (request) => ({ actor: await request.actor() }));
+    app.get('/undeclared', async (request) => ({ actor: await request.actor() }));
   },
 });
 
@@ -63,9 +65,9 @@ describe.each(targets)('api keys on %s', (target) => {
 
   it('authenticates X-API-Key as the owner with the owner role and the key scopes', async () => {
     const u = await user();
-    const key = (await create(u.cookie, { name: 'reader', scopes: ['posts:read'] })).json();
+    const key = (await create(u.cookie, { name: 'reader', scopes: ['posts:read', 'probe:me'] })).json();
     const me = await withKey(key.secret);
-    expect(me.json().actor).toEqual({ type: 'user', id: u.userId, role: 'user', tenantId: null, via: 'api_key', scopes: ['posts:read'] });
+    expect(me.json().actor).toEqual({ type: 'user', id: u.userId, role: 'user', tenantId: null, via: 'api_key', scopes: ['posts:read', 'probe:me'] });
     expect((await withKey(key.secret, '/v1/probe/read')).statusCode).toBe(200);
     const write = await withKey(key.secret, '/v1/probe/write');
     expect(write.statusCode).toBe(403);
@@ -78,7 +80,25 @@ describe.each(targets)('api keys on %s', (target) => {
     const a = await user();
     await t.ctx.services.auth.setRole(a.userId, 'admin');
     const adminKey = (await create(a.cookie, { name: 'ops', scopes: ['billing:read'] })).json();
-    expect((await withKey(adminKey.secret)).json().actor).toMatchObject({ role: 'admin', scopes: ['billing:read'] });
+    expect((await withKey(adminKey.secret, '/v1/probe/public')).json().actor).toMatchObject({ role: 'admin', scopes: ['billing:read'] });
+  });
+
+  it('refuses a scoped key on a route whose scope it lacks, and on routes declaring none', async () => {
+    const u = await user();
+    const none = (await create(u.cookie, { name: 'nothing', scopes: [] })).json();
+    for (const url of ['/v1/probe/me', '/v1/probe/read', '/v1/probe/undeclared']) {
+      const res = await withKey(none.secret, url);
+      expect(res.statusCode, url).toBe(403);
+      expect(res.json().code).toBe('insufficient_scope');
+    }
+    expect((await withKey(none.secret, '/v1/probe/me')).json().detail).toContain('probe:me');
+    expect((await withKey(none.secret, '/v1/probe/public')).statusCode).toBe(200);
+    // Patterns: `probe:*` covers probe:me; an unscoped key is not affected by declarations.
+    const pattern = (await create(u.cookie, { name: 'probe all', scopes: ['probe:*'] })).json();
+    expect((await withKey(pattern.secret, '/v1/probe/me')).statusCode).toBe(200);
+    expect((await withKey(pattern.secret, '/v1/probe/read')).statusCode).toBe(403);
+    const full = (await create(u.cookie, { name: 'full' })).json();
+    expect((await withKey(full.secret, '/v1/probe/undeclared')).statusCode).toBe(200);
   });
 
   it('refuses scopes that are unknown or beyond the owner role', async () => {

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { App, ModuleContext } from '../../core/module.js';
 import { Page, PageQuery } from '../../core/db/paginate.js';
 import { forbidden } from '../../core/http/problem.js';
+import { defaultScope } from '../../core/http/scopes.js';
 import type { ApiKeysConfig } from './config.js';
 import type { ApiKeyService } from './service.js';
 
@@ -35,6 +36,8 @@ const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 /** Mounted at /v1/api-keys. Signed-in users manage their own keys, never through a key. */
 export async function apiKeyRoutes(app: App, ctx: ModuleContext<ApiKeysConfig>) {
   const keys = () => ctx.services['api-keys'] as ApiKeyService;
+  // No scope grants key management (and API keys are refused below whatever their scopes).
+  app.addHook('onRoute', defaultScope('unscoped'));
 
   app.addHook('onRequest', async (request, reply) => {
     await ctx.access.requireUser(request, reply);

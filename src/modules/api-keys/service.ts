@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ModuleContext } from '../../core/module.js';
 import type { Actor } from '../../core/http/access.js';
+import { grantsScope } from '../../core/http/scopes.js';
 import { paginate, type PageResult } from '../../core/db/paginate.js';
 import { badRequest, conflict, forbidden, notFound, tooManyRequests, unauthorized, type FieldError } from '../../core/http/problem.js';
 import type { ApiKeysConfig } from './config.js';
@@ -51,11 +52,27 @@ export class ApiKeyService {
     this.db = typedDb<ApiKeysTables>(ctx);
   }
 
-  /** Every permission named in `roles:` plus modules.api-keys.extraScopes. */
-  knownScopes(): Set<string> {
-    const known = new Set(this.ctx.config.extraScopes);
+  /**
+   * Permissions: those named in `roles:`, modules.api-keys.extraScopes and `admin` (what admin
+   * routes need). A key may carry one only when its owner's role grants it.
+   */
+  permissionScopes(): Set<string> {
+    const known = new Set([...this.ctx.config.extraScopes, 'admin']);
     for (const role of Object.values(this.ctx.appConfig.roles)) for (const p of role.permissions) known.add(p);
     return known;
+  }
+
+  /** Every scope a key may name: the permissions plus the scopes routes declare (profile:read…). */
+  knownScopes(): Set<string> {
+    return new Set([...this.permissionScopes(), ...this.ctx.access.scopes.declared()]);
+  }
+
+  /** A known scope, or a `prefix:*` pattern covering at least one (`gamification:*`). */
+  private isKnown(scope: string, known: Set<string>): boolean {
+    if (known.has(scope)) return true;
+    if (!scope.endsWith(':*')) return false;
+    const prefix = scope.slice(0, -1);
+    return [...known].some((k) => k.startsWith(prefix));
   }
 
   private async ownerRole(userId: string): Promise<string> {
@@ -75,10 +92,15 @@ export class ApiKeyService {
     }
     const scopes = input.scopes == null ? null : [...new Set(input.scopes)];
     const known = this.knownScopes();
+    const permissions = this.permissionScopes();
     const roleActor: Actor = { type: 'user', id: userId, role, tenantId: null, via: 'check' };
     scopes?.forEach((scope, i) => {
-      if (!known.has(scope)) errors.push({ pointer: `/body/scopes/${i}`, code: 'unknown_scope', detail: `Unknown permission "${scope}"` });
-      else if (!this.ctx.access.can(roleActor, scope)) {
+      // A route scope (profile:write…) only narrows what the owner can already do, so any owner
+      // may delegate it; a permission (admin, a role's) only when the owner's role grants it.
+      const privileged = scope === '*' || [...permissions].some((p) => grantsScope([scope], p));
+      if (scope !== '*' && !this.isKnown(scope, known)) {
+        errors.push({ pointer: `/body/scopes/${i}`, code: 'unknown_scope', detail: `Unknown scope "${scope}"` });
+      } else if (privileged && !this.ctx.access.can(roleActor, scope)) {
         errors.push({ pointer: `/body/scopes/${i}`, code: 'exceeds_role', detail: `Your role does not grant "${scope}"` });
       }
     });

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpProblem } from '../../core/http/problem.js';
 import type { I18n } from '../../core/i18n/index.js';
 import { CLIENT_IP_HEADER } from './origins.js';
+import { csrfRejected } from '../../core/http/csrf.js';
 
 /**
  * Bridges Fastify and better-auth's fetch-style handler: the Fastify request becomes a Web
@@ -9,6 +10,14 @@ import { CLIENT_IP_HEADER } from './origins.js';
  * Response goes back with its status, headers, every Set-Cookie and redirects intact. Error
  * answers become problem+json with a stable snake_case code.
  */
+/** `/a/b/?q` -> `/a/b?q`: the path without trailing slashes, query kept. */
+export function withoutTrailingSlash(url: string): string {
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const trimmed = path.length > 1 ? path.replace(/\/+$/, '') || '/' : path;
+  return q < 0 ? trimmed : trimmed + url.slice(q);
+}
+
 export function toWebRequest(request: FastifyRequest, origin: string): Request {
   const headers = new Headers();
   for (const [key, value] of Object.entries(request.headers)) {
@@ -24,7 +33,9 @@ export function toWebRequest(request: FastifyRequest, origin: string): Request {
     body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
     if (typeof request.body !== 'string') headers.set('content-type', 'application/json');
   }
-  return new Request(new URL(request.url, origin), { method: request.method, headers, body });
+  // The router ignores a trailing slash (`/sign-in/email/` is `/sign-in/email`): better-auth gets
+  // the path the route matched, never a variant its own router would read differently.
+  return new Request(new URL(withoutTrailingSlash(request.url), origin), { method: request.method, headers, body });
 }
 
 /** better-auth error codes renamed to Neptuno's; the rest are lowercased as they are. */
@@ -62,6 +73,8 @@ export async function sendWebResponse(response: Response, reply: FastifyReply, i
     if (retry) headers['retry-after'] = retry;
     // Our catalogs translate known codes; otherwise better-auth's English message is the detail.
     const detail = i18n.has('en', code) || status === 500 ? undefined : parsed.message;
+    // Names the origin the request came from, as the kernel's own CSRF refusal does.
+    if (code === 'csrf_origin_rejected') throw csrfRejected(reply.request);
     throw new HttpProblem(status, code, { headers, detail });
   }
   response.headers.forEach((value, key) => {

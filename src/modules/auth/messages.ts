@@ -7,8 +7,6 @@ import type { Messages } from '../../core/i18n/index.js';
  */
 export const authMessages: Record<'es' | 'en', Messages> = {
   en: {
-    csrf_origin_rejected: 'Origin not allowed',
-    'csrf_origin_rejected.detail': 'Requests authenticated by cookie must come from a trusted origin (got {origin}).',
     password_too_short: 'The password must have at least {min} characters.',
     password_too_long: 'The password must have at most {max} characters.',
     password_too_common: 'This password is too common; choose another one.',
@@ -37,8 +35,6 @@ export const authMessages: Record<'es' | 'en', Messages> = {
     'email_taken.detail': 'Another account uses this email.',
   },
   es: {
-    csrf_origin_rejected: 'Origen no permitido',
-    'csrf_origin_rejected.detail': 'Las peticiones autenticadas con cookie deben venir de un origen de confianza (recibido {origin}).',
     password_too_short: 'La contraseña debe tener al menos {min} caracteres.',
     password_too_long: 'La contraseña debe tener como mucho {max} caracteres.',
     password_too_common: 'Esta contraseña es demasiado común; elige otra.',

@@ -4,6 +4,7 @@ import { BASE_PATH } from './better-auth.js';
 import { authMessages } from './messages.js';
 import { authRoutes } from './routes.js';
 import { notFound } from '../../core/http/problem.js';
+import { defaultScope } from '../../core/http/scopes.js';
 import { authRuntime, closeAuthRuntime } from './runtime.js';
 import { authMigrations } from './schema.js';
 import { authMailTemplates } from './emails.js';
@@ -14,6 +15,7 @@ import { createAuthTokenService, createJwtResolver } from './jwt.js';
 import { pluginMessages } from './plugins/messages.js';
 import { pluginMigrations } from './plugins/migrations.js';
 import { pluginRoutes } from './plugins/routes.js';
+import { trustedOrigins } from './origins.js';
 
 declare module '../../core/module.js' {
   interface Services {
@@ -45,6 +47,9 @@ export default defineModule({
     ...(ctx.config.jwt.enabled ? { authTokens: createAuthTokenService(ctx, () => authRuntime(ctx)) } : {}),
   }),
   routes: async (app, ctx) => {
+    // Account endpoints act with a session (better-auth's cookie or bearer token), never with an
+    // API key: no scope grants them (core/http/scopes.ts).
+    app.addHook('onRoute', defaultScope('unscoped'));
     const serveOtherEndpoints = await authRoutes(app, ctx, authRuntime(ctx));
     await pluginRoutes(app, ctx, authRuntime(ctx));
     serveOtherEndpoints();
@@ -53,7 +58,7 @@ export default defineModule({
   rootRoutes: async (app, ctx) => {
     app.get(
       '/.well-known/jwks.json',
-      { schema: { tags: ['auth: tokens'], summary: 'JSON Web Key Set of the service JWTs (GET /v1/auth/token)' } },
+      { config: { scope: 'public' }, schema: { tags: ['auth: tokens'], summary: 'JSON Web Key Set of the service JWTs (GET /v1/auth/token)' } },
       async (_request, reply) => {
         const tokens = ctx.services.authTokens;
         if (!tokens) throw notFound('jwt_disabled');
@@ -64,6 +69,8 @@ export default defineModule({
     );
   },
   start: (ctx) => {
+    // The kernel's CSRF rule (every cookie actor, any route) trusts auth's origins too.
+    ctx.access.trustOrigins(trustedOrigins(ctx));
     ctx.access.addResolver(createSessionResolver(ctx, authRuntime(ctx)), -10);
     // Service JWTs first: a token that verifies needs no session lookup (jwt.ts).
     if (ctx.services.authTokens) ctx.access.addResolver(createJwtResolver(ctx.services.authTokens), -11);

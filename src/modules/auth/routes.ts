@@ -3,7 +3,7 @@ import type { Static } from 'typebox';
 import type { App, ModuleContext } from '../../core/module.js';
 import type { AuthConfig } from './config.js';
 import { BASE_PATH } from './better-auth.js';
-import { sendWebResponse, toWebRequest } from './handler.js';
+import { sendWebResponse, toWebRequest, withoutTrailingSlash } from './handler.js';
 import { enforceRateLimit } from './rate-limit.js';
 import type { AuthRuntime } from './runtime.js';
 import {
@@ -34,7 +34,7 @@ export async function authRoutes(app: App, ctx: ModuleContext<AuthConfig>, runti
   });
 
   const forward = async (request: FastifyRequest, reply: FastifyReply) => {
-    const path = request.url.split('?')[0].slice(BASE_PATH.length);
+    const path = withoutTrailingSlash(request.url.split('?')[0]).slice(BASE_PATH.length);
     // A completed sign-in clears the account's sign-in budget (hooks.ts afterSignIn), not a
     // correct password alone: with 2FA on, the second factor is still to be proven.
     await enforceRateLimit(ctx, path, request);

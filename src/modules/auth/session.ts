@@ -2,7 +2,6 @@ import type { FastifyRequest } from 'fastify';
 import type { Actor, ActorResolver } from '../../core/http/access.js';
 import type { ModuleContext } from '../../core/module.js';
 import type { AuthConfig } from './config.js';
-import { assertSameOriginForCookie, trustedOrigins } from './origins.js';
 import type { AuthRuntime } from './runtime.js';
 import { activeTenant } from './tenancy.js';
 import { createCookieSessionReader } from './cookie-session.js';
@@ -10,11 +9,11 @@ import { createCookieSessionReader } from './cookie-session.js';
 /**
  * Actor resolver (order -10): a better-auth session from `Authorization: Bearer <token>` or from
  * the session cookie. Sessions are read from the database on every request (no cache), so a
- * sign-out or revocation takes effect at once on every replica. A cookie-authenticated unsafe
- * request from an untrusted origin is refused here, which covers every Neptuno route (CSRF).
+ * sign-out or revocation takes effect at once on every replica. A cookie session is an actor with
+ * via 'session', so the kernel refuses it on an unsafe request from an untrusted origin (CSRF,
+ * core/http/csrf.ts) on every Neptuno route.
  */
 export function createSessionResolver(ctx: ModuleContext<AuthConfig>, runtime: AuthRuntime): ActorResolver {
-  const trusted = trustedOrigins(ctx);
   const readCookieSession = createCookieSessionReader(ctx);
 
   /**
@@ -58,7 +57,6 @@ export function createSessionResolver(ctx: ModuleContext<AuthConfig>, runtime: A
     if (!cookie) return null;
     const session = await readCookieSession(cookie);
     if (!session) return null;
-    assertSameOriginForCookie(request, trusted);
     return toActor(session, 'session');
   };
 }

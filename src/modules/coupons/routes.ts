@@ -15,7 +15,7 @@ export async function couponRoutes(app: App, ctx: ModuleContext<CouponsConfig>) 
     {
       preHandler: ctx.access.requireActor,
       // The kernel's Idempotency-Key; codes are case-insensitive, so the key's fingerprint is the normalized code.
-      config: { idempotent: { ttlMs: ctx.config.idempotencyTtlHours * 3_600_000, fingerprint: (r) => normalizeCode((r.body as { code: string }).code) } },
+      config: { scope: 'coupons:redeem', idempotent: { ttlMs: ctx.config.idempotencyTtlHours * 3_600_000, fingerprint: (r) => normalizeCode((r.body as { code: string }).code) } },
       schema: {
         tags: ['coupons'],
         summary: 'Redeem a coupon code',
@@ -39,6 +39,7 @@ export async function couponRoutes(app: App, ctx: ModuleContext<CouponsConfig>) 
   app.get(
     '/mine',
     {
+      config: { scope: 'coupons:read' },
       preHandler: ctx.access.requireActor,
       schema: {
         tags: ['coupons'],

@@ -31,13 +31,16 @@ export async function couponTestApp(target: TestTarget): Promise<TestApp> {
   return createTestApp({ target, modules: [guestsModule, couponsModule, testUsers], config: { admin: { token: ADMIN_TOKEN } } });
 }
 
-/** A real guest (POST /v1/public/guest): its id and the Cookie header that identifies it. */
+/**
+ * A real guest (POST /v1/public/guest): its id and the headers a browser on the API's own origin
+ * sends with its cookie (Origin included: cookie-authenticated POSTs must come from a trusted origin).
+ */
 export async function newGuest(t: TestApp): Promise<{ id: string; headers: Record<string, string> }> {
   const res = await t.app.inject({ method: 'POST', url: '/v1/public/guest' });
   if (res.statusCode !== 201) throw new Error(`guest creation failed: ${res.statusCode} ${res.body}`);
   const raw = res.headers['set-cookie'];
   const cookie = (Array.isArray(raw) ? raw : [String(raw)]).find((c) => c.includes('neptuno_guest='))!;
-  return { id: res.json().id, headers: { cookie: cookie.split(';')[0] } };
+  return { id: res.json().id, headers: { cookie: cookie.split(';')[0], origin: new URL(t.config.server.publicUrl).origin } };
 }
 
 export async function createCoupon(t: TestApp, body: Record<string, unknown>) {

@@ -93,7 +93,7 @@ export async function gamificationRoutes(app: App, ctx: ModuleContext<Gamificati
     '/events',
     {
       // A retried request (flaky mobile network) with the same Idempotency-Key awards once.
-      config: { idempotent: true },
+      config: { idempotent: true, scope: 'gamification:events:write' },
       schema: {
         tags,
         summary: 'Record one event {type, id?} or a batch {events: [...]} (up to 100); answers what was awarded',
@@ -112,11 +112,11 @@ export async function gamificationRoutes(app: App, ctx: ModuleContext<Gamificati
     },
   );
 
-  app.get('/event-types', { schema: { tags, summary: 'Event types a client may send, with points and caps' } }, async (request) => ({
+  app.get('/event-types', { config: { scope: 'public' }, schema: { tags, summary: 'Event types a client may send, with points and caps' } }, async (request) => ({
     data: svc().eventTypes(request.locale),
   }));
 
-  app.get('/me', { schema: { tags, summary: 'Points, level and progress, badges, streak, open challenges', response: { 200: MeOut } } }, async (request, reply) => {
+  app.get('/me', { config: { scope: 'gamification:read' }, schema: { tags, summary: 'Points, level and progress, badges, streak, open challenges', response: { 200: MeOut } } }, async (request, reply) => {
     const player = await playerFor(request, reply, false);
     // A JSON string is sent as is: the cached answer was serialized by this route's serializer.
     const serialize = reply.getSerializationFunction('200') as (value: unknown) => string;
@@ -128,6 +128,7 @@ export async function gamificationRoutes(app: App, ctx: ModuleContext<Gamificati
   app.get(
     '/scores',
     {
+      config: { scope: 'gamification:read' },
       schema: {
         tags,
         summary: 'Points history, newest first',
@@ -149,17 +150,18 @@ export async function gamificationRoutes(app: App, ctx: ModuleContext<Gamificati
     async (request, reply) => svc().history(await playerFor(request, reply, false), request.query),
   );
 
-  app.get('/badges', { schema: { tags, summary: 'Badge catalog, with earned marks and progress for the caller' } }, async (request) => ({
+  app.get('/badges', { config: { scope: 'gamification:read' }, schema: { tags, summary: 'Badge catalog, with earned marks and progress for the caller' } }, async (request) => ({
     data: await svc().badges(await optionalPlayer(request), request.locale),
   }));
 
-  app.get('/challenges', { schema: { tags, summary: 'Challenges, with the caller’s progress' } }, async (request) => ({
+  app.get('/challenges', { config: { scope: 'gamification:read' }, schema: { tags, summary: 'Challenges, with the caller’s progress' } }, async (request) => ({
     data: await svc().challenges(await optionalPlayer(request), request.locale),
   }));
 
   app.get(
     '/leaderboard',
     {
+      config: { scope: 'gamification:read' },
       schema: {
         tags,
         summary: 'Top N of a period, plus the caller’s own rank',

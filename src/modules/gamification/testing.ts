@@ -65,8 +65,10 @@ export class Client {
     return new Client(t, { 'x-test-user': id }, id);
   }
 
+  /** POSTs as a browser on the API's own origin would (Origin sent: cookie credentials need it). */
   post(payload: unknown, headers: Record<string, string> = {}) {
-    return this.t.app.inject({ method: 'POST', url: '/v1/gamification/events', payload: payload as object, headers: { ...this.headers, ...headers } });
+    const origin = new URL(this.t.config.server.publicUrl).origin;
+    return this.t.app.inject({ method: 'POST', url: '/v1/gamification/events', payload: payload as object, headers: { origin, ...this.headers, ...headers } });
   }
 
   async send(type: string, id?: string) {

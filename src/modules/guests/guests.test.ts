@@ -88,8 +88,10 @@ describe.each(targets)('guests on %s', (target) => {
     await t?.close();
   });
 
+  const ownOrigin = () => new URL(t.config.server.publicUrl).origin;
   const newGuest = async (body?: object, headers: Record<string, string> = {}) => {
-    const res = await t.app.inject({ method: 'POST', url: '/v1/public/guest', payload: body, headers });
+    // A browser on the API's own origin: Origin is sent (cookie-authenticated POSTs need a trusted one).
+    const res = await t.app.inject({ method: 'POST', url: '/v1/public/guest', payload: body, headers: { origin: ownOrigin(), ...headers } });
     return { res, body: res.json(), cookie: cookieOf(res) };
   };
 
@@ -181,7 +183,7 @@ describe.each(targets)('guests on %s', (target) => {
     const cookies = [res.headers['set-cookie']].flat().filter((c) => String(c).includes('neptuno_guest='));
     expect(cookies).toHaveLength(1);
     // The next request with that cookie reuses the guest.
-    const next = await t.app.inject({ method: 'POST', url: '/v1/scores/play', payload: { points: 1 }, headers: { cookie: cookiePair(String(cookies[0])) } });
+    const next = await t.app.inject({ method: 'POST', url: '/v1/scores/play', payload: { points: 1 }, headers: { cookie: cookiePair(String(cookies[0])), origin: ownOrigin() } });
     expect(next.json().guestId).toBe(out.guestId);
     expect(cookieOf(next)).toBeUndefined();
   });
@@ -190,7 +192,7 @@ describe.each(targets)('guests on %s', (target) => {
     const play = await t.app.inject({ method: 'POST', url: '/v1/scores/play', payload: { points: 7 } });
     const guestId = play.json().guestId as string;
     const cookie = cookiePair(cookieOf(play)!);
-    await t.app.inject({ method: 'POST', url: '/v1/scores/play', payload: { points: 3 }, headers: { cookie } });
+    await t.app.inject({ method: 'POST', url: '/v1/scores/play', payload: { points: 3 }, headers: { cookie, origin: ownOrigin() } });
 
     const events: string[] = [];
     const off = t.ctx.events.on('guest.merged', (e) => {

@@ -38,6 +38,7 @@ export async function guestRoutes(app: App, ctx: ModuleContext<GuestsConfig>) {
   app.post(
     '/public/guest',
     {
+      config: { scope: 'public' },
       schema: {
         tags: ['guests'],
         summary: 'Create a guest identity, or return the current one',

@@ -51,7 +51,7 @@ export async function userRoutes(app: App, ctx: ModuleContext<UsersConfig>) {
 
   app.get(
     '/profile',
-    { ...signedIn, schema: { tags: ['profile'], summary: 'Your profile', response: { 200: ProfileSchema, 401: Problem, 403: Problem } } },
+    { ...signedIn, config: { scope: 'profile:read' }, schema: { tags: ['profile'], summary: 'Your profile', response: { 200: ProfileSchema, 401: Problem, 403: Problem } } },
     async (request) => profiles().get((await request.actor())!.id),
   );
 
@@ -59,6 +59,7 @@ export async function userRoutes(app: App, ctx: ModuleContext<UsersConfig>) {
     '/profile',
     {
       ...signedIn,
+      config: { scope: 'profile:write' },
       schema: {
         tags: ['profile'],
         summary: 'Update your profile (only the fields given; null clears)',
@@ -82,6 +83,7 @@ export async function userRoutes(app: App, ctx: ModuleContext<UsersConfig>) {
     '/profile/export',
     {
       ...signedIn,
+      config: { scope: 'profile:export' },
       schema: {
         tags: ['profile'],
         summary: 'Everything Neptuno holds about you, from every enabled module',
@@ -108,6 +110,8 @@ export async function userRoutes(app: App, ctx: ModuleContext<UsersConfig>) {
     '/profile',
     {
       ...signedIn,
+      // Never through a scoped key; the handler also refuses every API key.
+      config: { scope: 'unscoped' },
       schema: {
         tags: ['profile'],
         summary: 'Delete your account: anonymized, signed out everywhere, every module erases your data',
@@ -125,7 +129,7 @@ export async function userRoutes(app: App, ctx: ModuleContext<UsersConfig>) {
 
   app.get(
     '/public/whoami',
-    { schema: { tags: ['profile'], summary: 'Who the caller is: nobody, a guest or a user', response: { 200: WhoAmI, 401: Problem, 429: Problem } } },
+    { config: { scope: 'public' }, schema: { tags: ['profile'], summary: 'Who the caller is: nobody, a guest or a user', response: { 200: WhoAmI, 401: Problem, 429: Problem } } },
     async (request, reply) => {
       reply.header('cache-control', 'no-store');
       const actor = await request.actor();
