@@ -47,6 +47,9 @@ async function until<T>(probe: () => Promise<T> | T, what: string, timeoutMs = 2
   }
 }
 
+// The CLI runs as another process on the same database, so it must hold the same secret.
+const SECRET = 'mail-outbox-test-secret-0123456789-abcdefgh';
+
 // The CLI case spawns the real command twice (about a second each on a quiet machine).
 describe.each(targets)('development outbox on %s', { timeout: 120_000 }, (target) => {
   let t: TestApp;
@@ -62,7 +65,7 @@ describe.each(targets)('development outbox on %s', { timeout: 120_000 }, (target
       },
     });
     // No mail.url: every email goes to the neptuno_outbox table and the log.
-    t = await createTestApp({ target, modules: [welcome], workers: true, logger: pino({ level: 'info' }, sink) });
+    t = await createTestApp({ target, modules: [welcome], workers: true, secret: SECRET, logger: pino({ level: 'info' }, sink) });
   });
   afterAll(async () => {
     await t?.close();
@@ -84,7 +87,7 @@ describe.each(targets)('development outbox on %s', { timeout: 120_000 }, (target
 
     // The same database, as a developer's terminal would reach it.
     const databaseUrl = t.schema ? `${String((t.raw.database as { url: string }).url)}?options=${encodeURIComponent(`-c search_path=${t.schema}`)}` : String((t.raw.database as { url: string }).url);
-    const env = { DATABASE_URL: databaseUrl, NEPTUNO_DATA_DIR: join(dir, 'data') };
+    const env = { DATABASE_URL: databaseUrl, NEPTUNO_DATA_DIR: join(dir, 'data'), NEPTUNO_SECRET: SECRET };
     const list = await neptuno(['mail', 'list', '--to', to], dir, env);
     expect(list.stderr).toBe('');
     expect(list.code).toBe(0);
