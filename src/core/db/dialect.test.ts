@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql, type Generated } from 'kysely';
 import { isolatedDatabase, targets, type IsolatedDatabase } from '../../testing/targets.js';
-import { createDatabase, type Database } from './database.js';
+import { createDatabase, type Database, type Trx } from './database.js';
+import type { TxConsequences } from '../outbox/outbox.js';
 import { boolValue, columnTypes, dialectOf, forUpdate, lockKey, timestampParam, toIso, toIsoOrNull, typedDb, typedTrx, type Timestamp } from './dialect.js';
 
 interface Tables {
@@ -62,3 +63,9 @@ describe.each(targets)('dialect helpers on %s', (target) => {
     expect(count).toBe(3);
   });
 });
+
+// Type-level check (tsc): typedTrx keeps what ctx.tx adds to the transaction.
+export function keepsConsequences(trx: Trx & TxConsequences) {
+  const t = typedTrx<Tables>(trx);
+  return [t.selectFrom('dialect_things').select('id'), t.afterCommit(() => {})] as const;
+}

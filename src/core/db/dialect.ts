@@ -1,4 +1,5 @@
 import { Kysely, PostgresAdapter, sql, type RawBuilder, type Transaction } from 'kysely';
+import type { TxConsequences } from '../outbox/outbox.js';
 import type { Db, Dialect, Trx } from './database.js';
 
 /**
@@ -102,7 +103,12 @@ export function typedDb<Tables>(source: { db: Db } | Db): Kysely<Tables> {
   return source instanceof Kysely ? source : source.db;
 }
 
-/** `typedDb` for a transaction: `ctx.tx(async (trx) => { const t = typedTrx<CouponTables>(trx); … })`. */
+/**
+ * `typedDb` for a transaction, keeping what `ctx.tx` adds to it (`emit`, `enqueue`, `afterCommit`):
+ * `ctx.tx(async (trx) => { const t = typedTrx<CouponTables>(trx); … t.emit(…) })`.
+ */
+export function typedTrx<Tables>(trx: Trx & TxConsequences): Transaction<Tables> & TxConsequences;
+export function typedTrx<Tables>(trx: Trx): Transaction<Tables>;
 export function typedTrx<Tables>(trx: Trx): Transaction<Tables> {
   return trx;
 }

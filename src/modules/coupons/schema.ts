@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Migration, type Transaction } from 'kysely';
 import { columnTypes, type Timestamp } from '../../core/db/dialect.js';
+import type { TxConsequences } from '../../core/outbox/outbox.js';
 
 export type CouponType = 'percentage' | 'fixed_amount' | 'credits' | 'free_item';
 export const COUPON_TYPES: readonly CouponType[] = ['percentage', 'fixed_amount', 'credits', 'free_item'];
@@ -77,7 +78,8 @@ export interface CouponTables {
   coupon_grants: GrantRow;
 }
 export type CouponDb = Kysely<CouponTables>;
-export type CouponTrx = Transaction<CouponTables>;
+/** What `ctx.tx` passes, typed: the tables plus `emit`, `enqueue` and `afterCommit`. */
+export type CouponTrx = Transaction<CouponTables> & TxConsequences;
 
 export const migrations: Record<string, Migration> = {
   '0001_coupons': {
