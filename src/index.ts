@@ -6,6 +6,7 @@
  */
 export { defineModule } from './core/module.js';
 export type { App, CronDefinition, KernelContext, ModuleContext, ModuleDefinition, Services } from './core/module.js';
+export type { Jobs, JobPayload } from './core/module.js';
 export type { DomainEvents, EventName, EventMeta, EmitOptions } from './core/events.js';
 export type { Actor, Guard } from './core/http/access.js';
 export {
@@ -28,7 +29,7 @@ export type { TxHandle as Trx, TxHandle, TxConsequences } from './core/outbox/ou
 export { safeEqual } from './core/crypto.js';
 export { columnTypes, dialectOf, failedStatementAbortsTransaction, toIso, toIsoOrNull, timestampParam, boolValue, forUpdate, lockKey, typedDb, typedTrx } from './core/db/dialect.js';
 export type { Timestamp } from './core/db/dialect.js';
-export type { JobContext, JobOptions } from './core/drivers/queue/contract.js';
+export type { JobContext, JobOptions, RescheduleOptions } from './core/drivers/queue/contract.js';
 export { scopeToTenant, tenantValue, requireTenant } from './core/db/tenant.js';
 export { createApp, type CreateAppOptions, type NeptunoApp } from './core/app.js';
 export { loadConfig } from './core/config/load.js';

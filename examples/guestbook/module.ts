@@ -5,6 +5,13 @@ import { guestbookRoutes } from './routes.js';
 import { guestbookMigrations } from './schema.js';
 import { GuestbookService } from './service.js';
 
+declare module 'neptuno' {
+  /** The job's payload: `ctx.enqueue('guestbook.moderate', …)` and the handler are checked against it. */
+  interface Jobs {
+    'guestbook.moderate': { id: string };
+  }
+}
+
 /**
  * EXAMPLE MODULE, off by default: a public guestbook showing the shape of every module (this
  * manifest, a service holding the SQL, thin routes, tables, messages, tests beside the code),

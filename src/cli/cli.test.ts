@@ -4,6 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createDatabase } from '../core/db/database.js';
+import { SqlQueue } from '../core/drivers/queue/sql.js';
 import { isolatedDatabase, targets, uniquePrefix, type IsolatedDatabase } from '../testing/targets.js';
 import { freePort } from '../testing/servers.js';
 
@@ -96,6 +98,24 @@ describe('neptuno CLI', { timeout: 120_000 }, () => {
     expect(jobs.stdout).toContain('dead: 0');
     const retry = await neptuno(['jobs', 'retry', 'nope'], dir);
     expect(retry.code).toBe(1);
+    const remove = await neptuno(['jobs', 'remove', 'nope'], dir);
+    expect(remove.code).toBe(1);
+    expect(remove.stderr).toContain('No job with id nope');
+    // A queued reminder, as a module would have enqueued it: moved, then removed by id.
+    const database = createDatabase({ url: `sqlite:${join(dir, 'data/neptuno.db')}` });
+    const queue = new SqlQueue({ database });
+    try {
+      const id = await queue.enqueue('booking.reminder', { bookingId: 'b1' }, { delayMs: 3_600_000 });
+      const at = '2030-01-02T03:04:05.000Z';
+      const moved = await neptuno(['jobs', 'reschedule', id, '--at', at], dir);
+      expect(moved.stdout).toContain(`runs at ${at}`);
+      expect((await queue.get(id))?.runAt).toBe(at);
+      expect((await neptuno(['jobs', 'remove', id], dir)).stdout).toContain(`Job ${id} removed.`);
+      expect(await queue.get(id)).toBeNull();
+    } finally {
+      await queue.close();
+      await database.destroy();
+    }
   });
 
   it('creates the first administrator, refusing weak passwords, duplicates and a missing password', async () => {

@@ -122,6 +122,38 @@ jobs
       } else console.log(`Job ${id} queued again.`);
     });
   });
+jobs
+  .command('remove <id>')
+  .description('remove a job that is not running, so it never runs')
+  .option(...configOption)
+  .action(async (id: string, o: { config?: string }) => {
+    await withApp(o.config, async (app) => {
+      if (await app.ctx.queue.remove(id)) return console.log(`Job ${id} removed.`);
+      const job = await app.ctx.queue.get(id);
+      console.error(job ? `Job ${id} is running; try again once it has finished.` : `No job with id ${id}.`);
+      process.exitCode = 1;
+    });
+  });
+jobs
+  .command('reschedule <id>')
+  .description('move a waiting or delayed job to another time')
+  .option(...configOption)
+  .option('--delay <ms>', 'run this many milliseconds from now')
+  .option('--at <time>', 'run at this ISO 8601 time')
+  .action(async (id: string, o: { config?: string; delay?: string; at?: string }) => {
+    if ((o.delay === undefined) === (o.at === undefined)) {
+      console.error('Give exactly one of --delay <ms> or --at <ISO time>.');
+      process.exitCode = 1;
+      return;
+    }
+    await withApp(o.config, async (app) => {
+      const when = o.delay !== undefined ? { delayMs: Number(o.delay) } : { runAt: o.at };
+      if (await app.ctx.queue.reschedule(id, when)) return console.log(`Job ${id} runs at ${(await app.ctx.queue.get(id))?.runAt}.`);
+      const job = await app.ctx.queue.get(id);
+      console.error(job ? `Job ${id} is ${job.state}: only waiting or delayed jobs can be rescheduled.` : `No job with id ${id}.`);
+      process.exitCode = 1;
+    });
+  });
 
 program
   .command('secret')

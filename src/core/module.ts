@@ -28,6 +28,23 @@ import type { Mail, MailTemplates } from './mail/types.js';
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface Services {}
 
+/**
+ * Job payloads by full job name (`<module>.<job>`). A module declares its jobs by merging, and
+ * then both `ctx.enqueue('guestbook.moderate', payload)` and its `jobs: { moderate }` handler
+ * are type-checked against the declared payload:
+ *
+ *   declare module '../../core/module.js' {
+ *     interface Jobs { 'guestbook.moderate': { id: string } }
+ *   }
+ *
+ * Undeclared names still work, with an `unknown` payload (handlers get `any`).
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface Jobs {}
+
+/** The payload `ctx.enqueue(job, …)` takes: the declared one, or unknown for an undeclared job. */
+export type JobPayload<J extends string> = J extends keyof Jobs ? Jobs[J] : unknown;
+
 /** Fastify instance with TypeBox schemas as the type provider. */
 export type App = FastifyInstance<
   RawServerDefault,
@@ -68,8 +85,11 @@ export interface KernelContext {
   /** The application secret (HMAC keys, signed cookies). Never logged. */
   secret: string;
   log: Logger;
-  /** Enqueues a job by its full name (`<module>.<job>`); inside ctx.tx it joins the transaction (trx.enqueue). */
-  enqueue(job: string, payload: unknown, opts?: JobOptions): Promise<string>;
+  /**
+   * Enqueues a job by its full name (`<module>.<job>`), the payload checked against `Jobs`;
+   * inside ctx.tx it joins the transaction (trx.enqueue).
+   */
+  enqueue<J extends string>(job: J, payload: JobPayload<J>, opts?: JobOptions): Promise<string>;
   /** Email through a job, from templates (`mail.templates` of any module) or raw (docs/mail.md). */
   mail: Mail;
 }
@@ -89,12 +109,27 @@ export interface CronDefinition<C> {
   run: (ctx: ModuleContext<C>) => Promise<void>;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ModuleJobHandler<P, C> = (payload: P, ctx: ModuleContext<C>, job: JobContext) => Promise<void>;
+
+/**
+ * A module's `jobs:`. With a literal module name, the handlers of jobs declared in `Jobs` as
+ * `<name>.<job>` get their payload type; other handlers take `any`.
+ */
+export type ModuleJobs<N extends string, C> = string extends N
+  ? // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    Record<string, ModuleJobHandler<any, C>>
+  : { [K in keyof Jobs as K extends `${N}.${infer J}` ? J : never]?: ModuleJobHandler<Jobs[K], C> } & {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      [job: string]: ModuleJobHandler<any, C> | undefined;
+    };
+
 export type ModuleEventHandlers<C> = {
   [E in EventName]?: (payload: DomainEvents[E], ctx: ModuleContext<C>, meta: EventMeta) => Promise<void> | void;
 };
 
-export interface ModuleDefinition<S extends TObject = TObject> {
-  name: string;
+export interface ModuleDefinition<S extends TObject = TObject, N extends string = string> {
+  name: N;
   dependsOn?: string[];
   /** TypeBox schema of `modules.<name>` in neptuno.yaml (besides `enabled`), with defaults. */
   config?: S;
@@ -110,9 +145,8 @@ export interface ModuleDefinition<S extends TObject = TObject> {
   adminRoutes?: RoutesFn<Static<S>>;
   /** Mounted at the root, for paths fixed by standards (`/.well-known/…`). Use sparingly. */
   rootRoutes?: RoutesFn<Static<S>>;
-  /** Job handlers; enqueued as `<module>.<job>`. Each types its own payload (hence `any`). */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  jobs?: Record<string, (payload: any, ctx: ModuleContext<Static<S>>, job: JobContext) => Promise<void>>;
+  /** Job handlers; enqueued as `<module>.<job>` (payload types from `Jobs`). */
+  jobs?: ModuleJobs<N, Static<S>>;
   crons?: CronDefinition<Static<S>>[];
   on?: ModuleEventHandlers<Static<S>>;
   /** Email templates per locale, sent as `<module>.<name>` with `ctx.mail.send` (docs/mail.md). */
@@ -128,10 +162,10 @@ export interface ModuleDefinition<S extends TObject = TObject> {
 }
 
 /** Identity function that types a module manifest. */
-export function defineModule<S extends TObject = TObject>(def: ModuleDefinition<S>): ModuleDefinition<S> {
+export function defineModule<S extends TObject = TObject, N extends string = string>(def: ModuleDefinition<S, N>): ModuleDefinition<S, N> {
   if (!/^[a-z][a-z0-9-]*$/.test(def.name)) throw new Error(`Invalid module name "${def.name}": use lowercase letters, digits and dashes`);
   return def;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyModule = ModuleDefinition<any>;
+export type AnyModule = ModuleDefinition<any, any>;

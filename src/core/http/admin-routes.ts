@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { App, KernelContext } from '../module.js';
 import { SettingsPatch } from '../config/settings.js';
 import { Page, PageQuery } from '../db/paginate.js';
-import { notFound } from './problem.js';
+import { badRequest, conflict, notFound } from './problem.js';
 
 const SettingView = Type.Object({
   key: Type.String(),
@@ -86,6 +86,52 @@ export async function kernelAdminRoutes(app: App, ctx: KernelContext) {
       const { id } = req.params as { id: string };
       if (!(await ctx.queue.retry(id))) throw notFound('job_not_found', { detail: `No dead job ${id}` });
       return { retried: true };
+    },
+  );
+
+  const JobParams = Type.Object({ id: Type.String({ maxLength: 200 }) });
+  /** Why remove/reschedule said no: the job is missing (404) or in a state that forbids it (409). */
+  const refusal = async (id: string, code: string) => ((await ctx.queue.get(id)) ? conflict(code, { params: { id } }) : notFound('job_not_found', { params: { id } }));
+
+  app.delete(
+    '/jobs/:id',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Remove a job that is not running (it will never run); 409 job_running while a worker holds it',
+        params: JobParams,
+        response: { 204: Type.Null() },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      if (!(await ctx.queue.remove(id))) throw await refusal(id, 'job_running');
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/jobs/:id/reschedule',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Move a waiting or delayed job to another time: exactly one of delayMs or runAt (ISO 8601)',
+        params: JobParams,
+        body: Type.Object(
+          { delayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 365 * 86_400_000 })), runAt: Type.Optional(Type.String({ format: 'date-time' })) },
+          { additionalProperties: false },
+        ),
+        response: { 200: JobView },
+      },
+    },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const body = req.body as { delayMs?: number; runAt?: string };
+      if ((body.delayMs === undefined) === (body.runAt === undefined)) {
+        throw badRequest('validation_failed', { errors: [{ pointer: '/body', code: 'oneOf', detail: 'give exactly one of delayMs or runAt' }] });
+      }
+      if (!(await ctx.queue.reschedule(id, body))) throw await refusal(id, 'job_not_pending');
+      return (await ctx.queue.get(id))!;
     },
   );
 }

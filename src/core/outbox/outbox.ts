@@ -5,6 +5,7 @@ import type { JobOptions, Queue } from '../drivers/queue/contract.js';
 import { resolveJobOptions } from '../drivers/queue/shared.js';
 import { SqlQueue } from '../drivers/queue/sql.js';
 import type { DomainEvents, EmitOptions, EmittedEvent, EventBus, EventName } from '../events.js';
+import type { JobPayload } from '../module.js';
 import { Deliverer, deliveryJobName, deliveryJobOptions, type DeliveryConfig, type DeliveryHandler } from './delivery.js';
 import { OutboxStore, type NewOutboxRow, type OutboxRow } from './store.js';
 
@@ -16,7 +17,7 @@ export interface TxConsequences {
    */
   emit<E extends EventName>(name: E, payload: DomainEvents[E], opts?: EmitOptions): string;
   /** Writes the job in this transaction: it is queued if and only if the transaction commits. Returns the job id. */
-  enqueue(job: string, payload: unknown, opts?: JobOptions): string;
+  enqueue<J extends string>(job: J, payload: JobPayload<J>, opts?: JobOptions): string;
   /** Runs fn after the commit (never after a rollback), best effort: an error is logged. */
   afterCommit(fn: () => unknown): void;
 }

@@ -6,9 +6,9 @@ import type { Queue as BullQueueClient, Worker, Job, JobType } from 'bullmq';
 const require = createRequire(import.meta.url);
 const bull = () => require('bullmq') as typeof import('bullmq');
 import { closeRedis, createRedis, type Redis } from '../redis-connection.js';
-import type { JobHandler, JobList, JobOptions, JobRecord, JobState, Queue } from './contract.js';
+import type { JobHandler, JobList, JobOptions, JobRecord, JobState, Queue, RescheduleOptions } from './contract.js';
 import { fromBullId, toBullId } from './bullmq-ids.js';
-import { clampLimit, decodeCursor, encodeCursor, errorText, JOB_STATES, resolveJobOptions, type QueueLog, type QueueMetrics } from './shared.js';
+import { clampLimit, decodeCursor, encodeCursor, errorText, JOB_STATES, resolveJobOptions, resolveRunAt, type QueueLog, type QueueMetrics } from './shared.js';
 
 export interface BullQueueOptions {
   url: string;
@@ -155,9 +155,10 @@ export class BullQueue implements Queue {
         skip -= n;
         continue;
       }
-      const jobs = await this.queue.getJobs([type], skip, skip + (limit - data.length) - 1, false);
+      const jobs = (await this.queue.getJobs([type], skip, skip + (limit - data.length) - 1, false)).filter(Boolean) as Job[];
       skip = 0;
-      for (const job of jobs) if (job) data.push(this.toRecord(job as Job, toState(type) ?? 'waiting'));
+      const due = type === 'delayed' ? await this.delayedUntil(jobs) : [];
+      jobs.forEach((job, i) => data.push(this.toRecord(job, toState(type) ?? 'waiting', due[i])));
     }
     const next = offset + data.length;
     return { data, nextCursor: data.length > 0 && next < total ? encodeCursor({ o: next } satisfies OffsetCursor) : null };
@@ -167,7 +168,50 @@ export class BullQueue implements Queue {
     const job = await this.queue.getJob(toBullId(id));
     if (!job) return null;
     const state = toState(await job.getState());
-    return state ? this.toRecord(job, state) : null;
+    if (!state) return null;
+    return this.toRecord(job, state, state === 'delayed' ? (await this.delayedUntil([job]))[0] : undefined);
+  }
+
+  async remove(id: string): Promise<boolean> {
+    if (!(await this.queue.getJob(toBullId(id)))) return false;
+    // BullMQ refuses (0) while a worker holds the job's lock: it may be running right now.
+    return (await this.queue.remove(toBullId(id))) === 1;
+  }
+
+  async reschedule(id: string, when: RescheduleOptions): Promise<boolean> {
+    const runAt = resolveRunAt(when);
+    const job = await this.queue.getJob(toBullId(id));
+    if (!job) return false;
+    const state = toState(await job.getState());
+    try {
+      if (state === 'delayed') {
+        // Atomic in Redis; attempts made so far (a retry waiting out its backoff) are kept.
+        if (runAt <= Date.now()) await job.promote();
+        else await job.changeDelay(runAt - Date.now());
+        return true;
+      }
+      if (state !== 'waiting') return false;
+      if (runAt <= Date.now()) return true; // already due
+      // BullMQ cannot move a waiting job back to delayed: take it out (refused if a worker got
+      // it meanwhile) and add it again under the same id, creation time and options. A crash
+      // between the two loses this one job; see docs/drivers.md.
+      if ((await this.queue.remove(job.id!)) !== 1) return false;
+      await this.queue.add(job.name, job.data, { ...job.opts, jobId: job.id, timestamp: job.timestamp, delay: Math.max(1, runAt - job.timestamp) });
+      return true;
+    } catch (err) {
+      // The job moved on (promoted, taken, removed) between reading its state and changing it.
+      this.opts.log?.debug({ err: errorText(err), jobId: id }, 'Job reschedule refused');
+      return false;
+    }
+  }
+
+  /** When delayed jobs are due: BullMQ keeps it in the delayed set's score (ms * 4096 + order). */
+  private async delayedUntil(jobs: Job[]): Promise<(number | undefined)[]> {
+    if (!jobs.length) return [];
+    const pipe = this.connection.pipeline();
+    for (const job of jobs) pipe.zscore(this.queue.keys.delayed, job.id!);
+    const scores = (await pipe.exec()) ?? [];
+    return scores.map(([err, score]) => (err || score === null ? undefined : Math.floor(Number(score) / 0x1000)));
   }
 
   async retry(id: string): Promise<boolean> {
@@ -199,7 +243,7 @@ export class BullQueue implements Queue {
     await closeRedis(this.connection);
   }
 
-  private toRecord(job: Job, state: JobState): JobRecord {
+  private toRecord(job: Job, state: JobState, runAt = job.timestamp + (job.delay ?? 0)): JobRecord {
     return {
       id: fromBullId(job.id ?? ''),
       name: job.name,
@@ -208,7 +252,7 @@ export class BullQueue implements Queue {
       attempts: job.attemptsStarted ?? job.attemptsMade,
       maxAttempts: job.opts.attempts ?? 1,
       lastError: job.failedReason || null,
-      runAt: new Date(job.timestamp + (job.delay ?? 0)).toISOString(),
+      runAt: new Date(runAt).toISOString(),
       createdAt: new Date(job.timestamp).toISOString(),
     };
   }

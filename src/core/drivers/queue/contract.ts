@@ -22,6 +22,12 @@ export interface JobRecord {
   createdAt: string;
 }
 
+/** When a rescheduled job runs: `delayMs` from now, or at `runAt`. Exactly one of the two. */
+export interface RescheduleOptions {
+  delayMs?: number;
+  runAt?: Date | string;
+}
+
 export interface JobContext {
   id: string;
   name: string;
@@ -54,6 +60,16 @@ export interface Queue {
   get(id: string): Promise<JobRecord | null>;
   /** Moves a dead job back to waiting; false when no dead job has that id. */
   retry(id: string): Promise<boolean>;
+  /**
+   * Deletes a job that is not running (waiting, delayed, completed or dead), so it never runs.
+   * False when no job has that id or a worker holds it (active): it may be running right now.
+   */
+  remove(id: string): Promise<boolean>;
+  /**
+   * Moves a job that has not started (waiting or delayed) to another time, keeping its id,
+   * payload and attempts. False when no such job exists or it is active, completed or dead.
+   */
+  reschedule(id: string, when: RescheduleOptions): Promise<boolean>;
   counts(): Promise<Record<JobState, number>>;
   /** Throws when the backing store cannot be reached. */
   ping(): Promise<void>;

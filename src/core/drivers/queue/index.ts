@@ -4,7 +4,7 @@ import type { Queue } from './contract.js';
 import type { QueueLog, QueueMetrics } from './shared.js';
 import { SqlQueue } from './sql.js';
 
-export type { Queue, JobHandler, JobOptions, JobRecord, JobState, JobContext, JobList } from './contract.js';
+export type { Queue, JobHandler, JobOptions, JobRecord, JobState, JobContext, JobList, RescheduleOptions } from './contract.js';
 export type { QueueLog, QueueMetrics } from './shared.js';
 export { queueMetrics } from './metrics.js';
 export { queueMigrations } from './migrations.js';

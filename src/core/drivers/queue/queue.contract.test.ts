@@ -252,6 +252,74 @@ describe.each(variants)('queue contract: $label', ({ target, redisUrl }) => {
     }
   });
 
+  it('removes a job that is not running, so it never runs; refuses an active one', async () => {
+    const q = replica();
+    const ran: unknown[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let started = false;
+    q.register('reminder', async (p) => void ran.push(p));
+    q.register('busy', async () => {
+      started = true;
+      await gate;
+    });
+    const waiting = await q.enqueue('reminder', { n: 'waiting' });
+    const delayed = await q.enqueue('reminder', { n: 'delayed' }, { delayMs: 3_600_000 });
+    expect(await q.remove(waiting)).toBe(true);
+    expect(await q.remove(delayed)).toBe(true);
+    expect(await q.get(waiting)).toBeNull();
+    expect(await q.remove(waiting)).toBe(false);
+    expect(await q.remove('no-such-job')).toBe(false);
+
+    await q.start();
+    const active = await q.enqueue('busy', null);
+    await waitFor(() => started, 'the busy handler to start');
+    expect(await q.remove(active)).toBe(false);
+    expect((await q.get(active))?.state).toBe('active');
+    release();
+    await waitFor(async () => (await q.get(active))?.state === 'completed', 'completion');
+    const marker = await q.enqueue('reminder', { n: 'marker' });
+    await waitFor(async () => (await q.get(marker))?.state === 'completed', 'the marker job');
+    expect(ran).toEqual([{ n: 'marker' }]);
+    // Finished jobs may be removed too.
+    expect(await q.remove(active)).toBe(true);
+    expect(await q.counts()).toMatchObject({ waiting: 0, delayed: 0, active: 0 });
+  });
+
+  it('reschedules a waiting or delayed job by id, keeping its payload and attempts', async () => {
+    const q = replica();
+    const ran: string[] = [];
+    q.register('remind', async (p: { n: string }) => void ran.push(p.n));
+    const hour = 3_600_000;
+    const runAt = new Date(Date.now() + 2 * hour);
+    // Waiting -> later.
+    const a = await q.enqueue('remind', { n: 'a' }, { attempts: 3 });
+    expect(await q.reschedule(a, { runAt })).toBe(true);
+    expect(await q.get(a)).toMatchObject({ id: a, state: 'delayed', payload: { n: 'a' }, maxAttempts: 3, runAt: runAt.toISOString() });
+    // Delayed -> later (ISO string), then -> sooner.
+    const b = await q.enqueue('remind', { n: 'b' }, { delayMs: hour });
+    expect(await q.reschedule(b, { runAt: runAt.toISOString() })).toBe(true);
+    expect((await q.get(b))?.runAt).toBe(runAt.toISOString());
+    const before = Date.now();
+    expect(await q.reschedule(b, { delayMs: 5 * hour })).toBe(true);
+    const rescheduled = Date.parse((await q.get(b))!.runAt);
+    expect(rescheduled).toBeGreaterThanOrEqual(before + 5 * hour);
+    expect(rescheduled).toBeLessThanOrEqual(Date.now() + 5 * hour);
+    expect(await q.counts()).toMatchObject({ waiting: 0, delayed: 2 });
+    // Delayed -> now: it runs.
+    await q.start();
+    expect(await q.reschedule(b, { delayMs: 0 })).toBe(true);
+    await waitFor(async () => (await q.get(b))?.state === 'completed', 'the rescheduled job');
+    expect(ran).toEqual(['b']);
+    // Finished, unknown, bad arguments.
+    expect(await q.reschedule(b, { delayMs: 0 })).toBe(false);
+    expect(await q.reschedule('no-such-job', { delayMs: 0 })).toBe(false);
+    for (const bad of [{}, { delayMs: 1, runAt }, { delayMs: -1 }, { runAt: 'not a date' }]) {
+      await expect(q.reschedule(a, bad)).rejects.toThrow(TypeError);
+    }
+    expect((await q.get(a))?.state).toBe('delayed');
+  });
+
   it('stop() waits for running handlers', async () => {
     const q = replica();
     let release!: () => void;

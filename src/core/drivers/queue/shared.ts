@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { JobOptions, JobState } from './contract.js';
+import type { JobOptions, JobState, RescheduleOptions } from './contract.js';
 
 /** The logger methods the queue drivers use; a pino logger fits. */
 export type QueueLog = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
@@ -41,6 +41,19 @@ export function resolveJobOptions(name: string, opts: JobOptions = {}): Resolved
     throw new TypeError('jobId must be a non-empty string (max 200 chars)');
   }
   return { delayMs: Math.round(delayMs), attempts, backoffMs, jobId: opts.jobId };
+}
+
+/** The epoch ms a reschedule asks for; rejects nonsense the same way in every driver. */
+export function resolveRunAt(when: RescheduleOptions, now = Date.now()): number {
+  const { delayMs, runAt } = when ?? {};
+  if ((delayMs === undefined) === (runAt === undefined)) throw new TypeError('reschedule needs exactly one of delayMs or runAt');
+  if (delayMs !== undefined) {
+    if (!Number.isFinite(delayMs) || delayMs < 0) throw new TypeError('delayMs must be a number >= 0');
+    return now + Math.round(delayMs);
+  }
+  const at = runAt instanceof Date ? runAt.getTime() : typeof runAt === 'string' ? Date.parse(runAt) : NaN;
+  if (!Number.isFinite(at)) throw new TypeError('runAt must be a Date or an ISO 8601 string');
+  return at;
 }
 
 /** Exponential backoff before the next attempt, after `attempt` (1-based) has failed. */

@@ -195,6 +195,22 @@ export class JobTable {
     return Number(r.numUpdatedRows) > 0;
   }
 
+  /** Deletes the job unless a live worker holds it (an expired lease means its worker died). */
+  async remove(id: string): Promise<boolean> {
+    const r = await this.db
+      .deleteFrom(TABLE)
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('state', '!=', 'active'), eb('locked_until', '<=', Date.now())]))
+      .executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  /** Moves a waiting (or delayed: same stored state) job to `runAt`. */
+  async reschedule(id: string, runAt: number): Promise<boolean> {
+    const r = await this.db.updateTable(TABLE).set({ run_at: runAt }).where('id', '=', id).where('state', '=', 'waiting').executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
   async get(id: string): Promise<JobRecord | null> {
     const row = (await this.db.selectFrom(TABLE).selectAll().where('id', '=', id).executeTakeFirst()) as JobRow | undefined;
     return row ? toRecord(row) : null;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, Db } from '../../db/database.js';
-import type { JobHandler, JobList, JobOptions, JobRecord, JobState, Queue } from './contract.js';
-import { errorText, resolveJobOptions, type QueueLog, type QueueMetrics } from './shared.js';
+import type { JobHandler, JobList, JobOptions, JobRecord, JobState, Queue, RescheduleOptions } from './contract.js';
+import { errorText, resolveJobOptions, resolveRunAt, type QueueLog, type QueueMetrics } from './shared.js';
 import { JobTable, type JobRow } from './sql-store.js';
 
 export interface SqlQueueOptions {
@@ -101,6 +101,17 @@ export class SqlQueue implements Queue {
   async retry(id: string): Promise<boolean> {
     const ok = await this.table.retry(id);
     if (ok) this.wake();
+    return ok;
+  }
+
+  remove(id: string): Promise<boolean> {
+    return this.table.remove(id);
+  }
+
+  async reschedule(id: string, when: RescheduleOptions): Promise<boolean> {
+    const runAt = resolveRunAt(when);
+    const ok = await this.table.reschedule(id, runAt);
+    if (ok && runAt <= Date.now()) this.wake();
     return ok;
   }
 
