@@ -109,7 +109,6 @@ export interface CronDefinition<C> {
   run: (ctx: ModuleContext<C>) => Promise<void>;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ModuleJobHandler<P, C> = (payload: P, ctx: ModuleContext<C>, job: JobContext) => Promise<void>;
 
 /**
