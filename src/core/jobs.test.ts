@@ -54,7 +54,9 @@ describe.each(targets)('job control on $name', (target) => {
     const wrong = () => t.ctx.enqueue('reminders.send', { bookingId: 1 });
     // @ts-expect-error the payload has no such field
     const extra = () => t.ctx.enqueue('reminders.send', { bookingId: 'x', when: 1 });
-    expect([typeof wrong, typeof extra]).toEqual(['function', 'function']);
+    // @ts-expect-error the same check inside a transaction (trx.enqueue)
+    const inTx = () => t.ctx.tx(async (trx) => trx.enqueue('reminders.send', { bookingId: 2 }));
+    expect([typeof wrong, typeof extra, typeof inTx]).toEqual(['function', 'function', 'function']);
     // Undeclared job names still accept any payload.
     expect(typeof (() => t.ctx.enqueue('other.job', { anything: true }))).toBe('function');
     expect(await t.ctx.queue.remove(id)).toBe(true);
