@@ -27,7 +27,7 @@ describe.each(targets)('CSRF protection of cookie sessions on %s', (target) => {
     t = await createTestApp({
       target,
       modules: [auth, probe],
-      config: { modules: { auth: { trustedOrigins: [FRONTEND, 'https://*.preview.example.com'], mail: { smtpUrl: smtp.url } } } },
+      config: { mail: { url: smtp.url }, modules: { auth: { trustedOrigins: [FRONTEND, 'https://*.preview.example.com'] } } },
     });
   });
   afterAll(async () => {

@@ -22,7 +22,8 @@ describe.each(targets)('auth rate limits on %s', (target) => {
 
   const config = (extra: Record<string, unknown> = {}) => ({
     server: { trustProxy: true },
-    modules: { auth: { rateLimit: limits, mail: { smtpUrl: smtp.url } } },
+    mail: { url: smtp.url },
+    modules: { auth: { rateLimit: limits } },
     ...extra,
   });
 

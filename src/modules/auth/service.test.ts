@@ -41,7 +41,7 @@ describe.each(targets)('auth service, roles and identity events on %s', (target)
       modules: [auth, guests, probe],
       config: {
         roles: { user: { permissions: [] }, editor: { permissions: ['posts:*'] }, admin: { permissions: ['*'] } },
-        modules: { auth: { mail: { smtpUrl: smtp.url } } },
+        mail: { url: smtp.url },
       },
     });
   });

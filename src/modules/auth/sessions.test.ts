@@ -21,7 +21,7 @@ describe.each(targets)('auth sessions on %s', (target) => {
 
   beforeAll(async () => {
     smtp = await startTestSmtp();
-    t = await createTestApp({ target, modules: [auth, probe], config: { modules: { auth: { mail: { smtpUrl: smtp.url } } } } });
+    t = await createTestApp({ target, modules: [auth, probe], config: { mail: { url: smtp.url } } });
   });
   afterAll(async () => {
     await t?.close();
@@ -207,7 +207,7 @@ describe.each(targets)('auth cookies in development on %s', (target) => {
     const t = await createTestApp({
       target,
       modules: [auth],
-      config: { env: 'development', modules: { auth: { cookies: { sameSite: 'strict' }, mail: { smtpUrl: smtp.url } } } },
+      config: { env: 'development', mail: { url: smtp.url }, modules: { auth: { cookies: { sameSite: 'strict' } } } },
     });
     try {
       const email = uniqueEmail();

@@ -16,7 +16,7 @@ describe.each(targets)('gamification end to end on %s', (target) => {
 
   beforeAll(async () => {
     smtp = await startTestSmtp();
-    t = await gamificationApp(target, [auth], {}, { modules: { auth: { mail: { smtpUrl: smtp.url } } } });
+    t = await gamificationApp(target, [auth], {}, { mail: { url: smtp.url } });
   });
   afterAll(async () => {
     await t?.close();
