@@ -26,6 +26,7 @@ import { I18n } from './i18n/index.js';
 import type { AnyModule, App, KernelContext, Services } from './module.js';
 import { resolveModules } from './modules.js';
 import { mountModuleRoutes, wireModules } from './wiring.js';
+import { useCursorSecret } from './db/paginate.js';
 import { createLogger } from './log.js';
 
 export { createLogger } from './log.js';
@@ -70,6 +71,8 @@ export function migrationSources(modules: AnyModule[]): MigrationSource[] {
 export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
   const { config } = opts;
   const log = opts.logger ?? createLogger(config);
+  // Pagination cursors are signed with the secret, so replicas accept each other's.
+  useCursorSecret(opts.secret);
   const isEnabled = (name: string) => config.modules[name]?.enabled ?? true;
   const modules = resolveModules(opts.modules, isEnabled);
 

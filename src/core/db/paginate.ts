@@ -1,4 +1,6 @@
+import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { sql, type SelectQueryBuilder } from 'kysely';
+import { safeEqual } from '../crypto.js';
 import { Type, type TSchema } from 'typebox';
 import { HttpProblem } from '../http/problem.js';
 
@@ -21,14 +23,33 @@ export interface PageResult<T> {
 
 type Key = string | number;
 
-/** Opaque cursor: base64url JSON. Every list in Neptuno (rows, jobs) uses this one encoding. */
+// Cursors are signed: a keyset value goes into SQL compared with a column of a given type, and
+// a forged one of another type (a string for a timestamp, 1e308 for an integer) makes
+// PostgreSQL fail the whole statement. With a MAC only values we issued come back, so every
+// list (rows, jobs, grants) is safe without declaring its column types. The key derives from the
+// app secret (createApp registers it), so replicas sharing the secret accept each other's cursors.
+const keys: Buffer[] = [];
+const MAC_BYTES = 16;
+
+/** Registers the app secret cursors are signed with (createApp does; other keys still verify). */
+export function useCursorSecret(secret: string): void {
+  const key = Buffer.from(hkdfSync('sha256', secret, 'neptuno', 'pagination/cursor/v1', 32));
+  if (!keys.some((k) => k.equals(key))) keys.push(key);
+}
+
+const mac = (key: Buffer, payload: string) => createHmac('sha256', key).update(payload).digest().subarray(0, MAC_BYTES);
+
+/** Opaque cursor: base64url JSON plus a MAC. Every list in Neptuno (rows, jobs) uses this one encoding. */
 export function encodeCursor(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
+  // Without createApp (a unit test of a service): a key for this process only.
+  if (!keys.length) keys.push(randomBytes(32));
+  const payload = Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${payload}.${mac(keys[0], payload).toString('base64url')}`;
 }
 
 /**
- * Decodes a cursor and checks its shape with `valid` (or, given a number, that it is a keyset
- * of that many strings/numbers); a cursor we did not issue is 400 invalid_cursor.
+ * Decodes a cursor we issued (the MAC must match) and checks its shape with `valid` (or, given
+ * a number, that it is a keyset of that many strings/numbers); anything else is 400 invalid_cursor.
  */
 export function decodeCursor(cursor: string, length: number): Key[];
 export function decodeCursor<T>(cursor: string, valid: (v: unknown) => v is T): T;
@@ -37,12 +58,17 @@ export function decodeCursor(cursor: string, check: number | ((v: unknown) => bo
     typeof check === 'number'
       ? (v: unknown) => Array.isArray(v) && v.length === check && v.every((x) => typeof x === 'string' || typeof x === 'number')
       : check;
-  if (typeof cursor === 'string' && cursor.length <= 512) {
-    try {
-      const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-      if (valid(value)) return value;
-    } catch {
-      // falls through to the same error as a well-formed but wrong cursor
+  const dot = typeof cursor === 'string' && cursor.length <= 512 ? cursor.indexOf('.') : -1;
+  if (dot > 0) {
+    const payload = cursor.slice(0, dot);
+    const given = Buffer.from(cursor.slice(dot + 1), 'base64url');
+    if (keys.some((key) => safeEqual(given, mac(key, payload)))) {
+      try {
+        const value: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+        if (valid(value)) return value;
+      } catch {
+        // falls through to the same error as a well-formed but wrong cursor
+      }
     }
   }
   throw new HttpProblem(400, 'invalid_cursor');

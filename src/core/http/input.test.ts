@@ -22,6 +22,7 @@ const probe = defineModule({
       const row = await ctx.db.selectFrom('probe_texts' as never).selectAll().where('id' as never, '=', id as never).executeTakeFirst();
       return { id, found: !!row, q: (request.query as { q?: string }).q ?? null };
     });
+    app.get('/top', { schema: { querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })), ratio: Type.Optional(Type.Number()) }) } }, async (request) => request.query);
     app.post('/texts', { schema: { body: Type.Object({ id: Type.String(), value: Type.String() }) } }, async (request) => {
       await ctx.db.insertInto('probe_texts' as never).values(request.body as never).execute();
       return { ok: true };
@@ -84,6 +85,17 @@ describe.each(targets)('kernel input rules on %s', (target) => {
     const inQuery = await t.app.inject({ url: '/v1/probe/texts/a?q=%00' });
     expect(inQuery.json()).toMatchObject({ code: 'validation_failed', errors: [{ pointer: '/querystring/q', code: 'nul_character' }] });
     expect((await t.app.inject({ url: '/v1/probe/texts/a?q=%F0%9F%A6%84' })).json()).toEqual({ id: 'a', found: false, q: '🦄' });
+  });
+
+  it('refuses numbers that are not finite: Ajv coerces "1e309" to Infinity and then skips minimum/maximum', async () => {
+    for (const [q, pointer] of [['limit=1e309', '/querystring/limit'], ['limit=-1e309', '/querystring/limit'], ['ratio=Infinity', '/querystring/ratio']]) {
+      const res = await t.app.inject({ url: `/v1/probe/top?${q}` });
+      expect(res.statusCode, q).toBe(400);
+      expect(res.json()).toMatchObject({ code: 'validation_failed', errors: [{ pointer, code: 'finite' }] });
+    }
+    expect((await t.app.inject({ url: '/v1/probe/top?limit=100&ratio=0.5' })).json()).toEqual({ limit: 100, ratio: 0.5 });
+    const body = await post('/v1/probe/echo', '{"value":[1,-1e309]}');
+    expect(body.json()).toMatchObject({ code: 'validation_failed', errors: [{ pointer: '/body/value/1', code: 'finite' }] });
   });
 
   it('answers a path that is not valid percent-encoding, or too long, with problem+json', async () => {

@@ -44,15 +44,21 @@ export function badText(value: string): 'nul_character' | 'invalid_unicode' | nu
 const DETAILS = {
   nul_character: 'must not contain the NUL character (\\u0000)',
   invalid_unicode: 'must be valid Unicode (no lone UTF-16 surrogates)',
+  finite: 'must be a finite number',
 } as const;
 
 const escapePointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
 
-/** Field errors for every string (and key) in a parsed JSON value that cannot be stored as text. */
+/**
+ * Field errors for every string (and key) in a parsed value that cannot be stored as text, and
+ * every number that is not finite (JSON's `1e309` parses to Infinity).
+ */
 export function textErrors(value: unknown, pointer: string, out: FieldError[] = []): FieldError[] {
   if (typeof value === 'string') {
     const bad = badText(value);
     if (bad) out.push({ pointer, code: bad, detail: DETAILS[bad] });
+  } else if (typeof value === 'number') {
+    if (!Number.isFinite(value)) out.push({ pointer, code: 'finite', detail: DETAILS.finite });
   } else if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) textErrors(value[i], `${pointer}/${i}`, out);
   } else if (value !== null && typeof value === 'object') {
@@ -81,10 +87,36 @@ export function urlTextProblem(request: FastifyRequest): HttpProblem | undefined
 }
 
 /**
- * Replaces Fastify's JSON parser with one that applies the rules above (and keeps its
- * protection against __proto__ / constructor.prototype keys).
+ * Numbers in the path, query and headers must be finite. Ajv's type coercion turns "1e309" into
+ * Infinity and then skips minimum/maximum (they only test finite numbers), so without this
+ * `?limit=1e309` reaches SQL. Checked after validation, only on routes declaring such schemas.
  */
-export function installJsonBodyRules(app: App): void {
+function nonFiniteProblem(request: FastifyRequest): HttpProblem | undefined {
+  const errors: FieldError[] = [];
+  for (const [part, values] of [['params', request.params], ['querystring', request.query], ['headers', request.headers]] as const) {
+    if (!values || typeof values !== 'object') continue;
+    for (const [key, value] of Object.entries(values)) {
+      const list: unknown[] = Array.isArray(value) ? value : [value];
+      if (list.some((v) => typeof v === 'number' && !Number.isFinite(v))) {
+        errors.push({ pointer: `/${part}/${escapePointer(key)}`, code: 'finite', detail: DETAILS.finite });
+      }
+    }
+  }
+  return errors.length ? invalid(errors) : undefined;
+}
+
+/**
+ * Installs the rules above: Fastify's JSON parser replaced by one that applies them (keeping its
+ * refusal of __proto__ / constructor.prototype keys), and the finite-number check on every route
+ * whose params, query or headers have a schema (routes without one, like /health/live, pay nothing).
+ */
+export function installInputRules(app: App): void {
+  app.addHook('onRoute', (route) => {
+    const schema = route.schema as { params?: unknown; querystring?: unknown; headers?: unknown } | undefined;
+    if (!schema?.params && !schema?.querystring && !schema?.headers) return;
+    const check = (request: FastifyRequest, _reply: unknown, done: (err?: Error) => void) => done(nonFiniteProblem(request));
+    route.preHandler = [check, ...(route.preHandler ? [route.preHandler].flat() : [])] as typeof route.preHandler;
+  });
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, text, done) => {

@@ -7,7 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppConfig } from '../config/schema.js';
 import { securityHeaders } from './security-headers.js';
 import { LazyRequestLogger } from './request-logger.js';
-import { installJsonBodyRules, urlTextProblem } from './input.js';
+import { installInputRules, urlTextProblem } from './input.js';
 import type { App } from '../module.js';
 
 const REQUEST_ID = /^[\w\-.:@]{1,128}$/;
@@ -78,7 +78,7 @@ export async function createServer(config: AppConfig, logger: Logger, secret: st
     // NUL can only reach params and query as `%00`: one indexOf here, the full check only then.
     done(request.url.includes('%00') ? urlTextProblem(request) : undefined);
   });
-  installJsonBodyRules(app as unknown as App);
+  installInputRules(app as unknown as App);
   const logAll = config.log.requests === 'all' || (config.log.requests === 'auto' && config.env !== 'production');
   const slowMs = config.log.slowRequestMs;
   app.addHook('onResponse', (request, reply, done) => {

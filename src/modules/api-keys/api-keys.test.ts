@@ -114,6 +114,12 @@ describe.each(targets)('api keys on %s', (target) => {
     expect(bad.statusCode).toBe(400);
     const fields = await create(u.cookie, { name: 'x', expiresAt: '2001-01-01T00:00:00Z', rateLimitPerMinute: 999_999 });
     expect(fields.json().errors.map((e: { pointer: string }) => e.pointer).sort()).toEqual(['/body/expiresAt', '/body/rateLimitPerMinute']);
+    // Far-future dates JavaScript accepts but the databases cannot store: a 500 before.
+    for (const expiresAt of ['+275760-09-13T00:00:00.000Z', '9999-12-31T23:59:59-05:00']) {
+      const res = await create(u.cookie, { name: 'far', expiresAt });
+      expect(res.statusCode, expiresAt).toBe(400);
+      expect(res.json().errors[0].pointer).toBe('/body/expiresAt');
+    }
     expect(await t.ctx.db.selectFrom('api_keys').select('id').where('user_id', '=', u.userId).execute()).toEqual([]);
   });
 

@@ -5,6 +5,7 @@ import { Page, PageQuery } from '../../core/db/paginate.js';
 import { forbidden } from '../../core/http/problem.js';
 import { defaultScope } from '../../core/http/scopes.js';
 import type { ApiKeysConfig } from './config.js';
+import { DateTime } from '../../core/http/datetime.js';
 import type { ApiKeyService } from './service.js';
 
 const Problem = Type.Object(
@@ -57,8 +58,8 @@ export async function apiKeyRoutes(app: App, ctx: ModuleContext<ApiKeysConfig>) 
             name: Type.String({ minLength: 1, maxLength: 100 }),
             // Null first: with Ajv's type coercion, [string, null] would turn null into "".
             scopes: Type.Optional(Type.Union([Type.Null(), Type.Array(Type.String({ maxLength: 100 }), { maxItems: 50 })])),
-            expiresAt: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 40 })])),
-            rateLimitPerMinute: Type.Optional(Type.Integer({ minimum: 1 })),
+            expiresAt: Type.Optional(Type.Union([Type.Null(), DateTime()])),
+            rateLimitPerMinute: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000_000 })),
           },
           { additionalProperties: false },
         ),

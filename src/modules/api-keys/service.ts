@@ -4,6 +4,7 @@ import type { Actor } from '../../core/http/access.js';
 import { grantsScope } from '../../core/http/scopes.js';
 import { paginate, type PageResult } from '../../core/db/paginate.js';
 import { badRequest, conflict, forbidden, notFound, tooManyRequests, unauthorized, type FieldError } from '../../core/http/problem.js';
+import { parseDateTime } from '../../core/http/datetime.js';
 import type { ApiKeysConfig } from './config.js';
 import { generateSecret, hashSecret, isWellFormed, visiblePrefix } from './secret.js';
 import { lockKey, timestampParam, toIso, toIsoOrNull, typedDb, typedTrx } from '../../core/db/dialect.js';
@@ -150,9 +151,9 @@ export class ApiKeyService {
       if (maxDays > 0) errors.push({ pointer, code: 'required', detail: `Keys must expire within ${maxDays} days` });
       return null;
     }
-    const ms = Date.parse(value);
-    if (Number.isNaN(ms)) {
-      errors.push({ pointer, code: 'format', detail: 'Must be an ISO 8601 date-time' });
+    const ms = parseDateTime(value)?.getTime();
+    if (ms === undefined) {
+      errors.push({ pointer, code: 'format', detail: 'Must be an ISO 8601 date-time, years 1000-9999' });
       return null;
     }
     if (ms <= Date.now()) errors.push({ pointer, code: 'past', detail: 'Must be in the future' });

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { App, ModuleContext } from '../../core/module.js';
-import { Page } from '../../core/db/paginate.js';
+import { Page, PageQuery } from '../../core/db/paginate.js';
 import { notFound } from '../../core/http/problem.js';
 import { CouponCreateBody, CouponPatchBody, CouponSchema, Problem } from './api.js';
 import type { CouponsConfig } from './config.js';
@@ -34,8 +34,7 @@ export async function couponAdminRoutes(app: App, ctx: ModuleContext<CouponsConf
         summary: 'List coupons, newest first',
         querystring: Type.Object(
           {
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-            cursor: Type.Optional(Type.String({ maxLength: 512 })),
+            ...PageQuery.properties,
             type: Type.Optional(Type.Union([Type.Literal('percentage'), Type.Literal('fixed_amount'), Type.Literal('credits'), Type.Literal('free_item')])),
             kind: Type.Optional(Type.Union([Type.Literal('code'), Type.Literal('template'), Type.Literal('personal')])),
             active: Type.Optional(Type.Boolean()),

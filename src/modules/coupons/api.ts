@@ -1,3 +1,4 @@
+import { DateTime } from '../../core/http/datetime.js';
 import { Type, type TSchema } from 'typebox';
 
 /**
@@ -19,6 +20,7 @@ const Str = Type.String();
 const NullableStr = Nullable<string>(Type.String());
 const NullableInt = Nullable<number>(Type.Integer());
 const NullableDate = Nullable<string>(Type.String({ format: 'date-time' }));
+const NullableDateIn = Nullable<string>(DateTime());
 
 export const CouponSchema = Type.Object({
   id: Str,
@@ -95,8 +97,8 @@ export const CouponCreateBody = Type.Object(
     description: Type.Optional(Nullable<string>(Type.String({ maxLength: 500 }))),
     maxRedemptions: Type.Optional(Limit),
     perUserLimit: Type.Optional(Limit),
-    startsAt: Type.Optional(NullableDate),
-    endsAt: Type.Optional(NullableDate),
+    startsAt: Type.Optional(NullableDateIn),
+    endsAt: Type.Optional(NullableDateIn),
     tenantId: Type.Optional(Nullable<string>(Type.String({ minLength: 1, maxLength: 64 }))),
     active: Type.Optional(Type.Boolean()),
   },
@@ -109,8 +111,8 @@ export const CouponPatchBody = Type.Object(
     description: Type.Optional(Nullable<string>(Type.String({ maxLength: 500 }))),
     maxRedemptions: Type.Optional(Limit),
     perUserLimit: Type.Optional(Limit),
-    startsAt: Type.Optional(NullableDate),
-    endsAt: Type.Optional(NullableDate),
+    startsAt: Type.Optional(NullableDateIn),
+    endsAt: Type.Optional(NullableDateIn),
     tenantId: Type.Optional(Nullable<string>(Type.String({ minLength: 1, maxLength: 64 }))),
   },
   { additionalProperties: false, minProperties: 1 },

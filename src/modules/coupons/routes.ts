@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { App, ModuleContext } from '../../core/module.js';
-import { Page } from '../../core/db/paginate.js';
+import { Page, PageQuery } from '../../core/db/paginate.js';
 import { MineEntrySchema, Problem, RedemptionSchema } from './api.js';
 import { normalizeCode } from './codes.js';
 import type { CouponsConfig } from './config.js';
@@ -46,8 +46,7 @@ export async function couponRoutes(app: App, ctx: ModuleContext<CouponsConfig>) 
         summary: "The caller's redemptions and granted reward coupons, newest first",
         querystring: Type.Object(
           {
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-            cursor: Type.Optional(Type.String({ maxLength: 512 })),
+            ...PageQuery.properties,
             kind: Type.Optional(Type.Union([Type.Literal('redemption'), Type.Literal('grant')])),
           },
           { additionalProperties: false },

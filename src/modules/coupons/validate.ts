@@ -1,5 +1,6 @@
 import { badRequest, type FieldError } from '../../core/http/problem.js';
 import { CODE_PATTERN, isKnownCurrency, normalizeCode } from './codes.js';
+import { parseDateTime } from '../../core/http/datetime.js';
 import { COUPON_TYPES, type CouponType } from './schema.js';
 
 /** Admin input for a new coupon. Omitted `code`: one is generated. */
@@ -80,12 +81,12 @@ export function checkValue(input: Pick<CouponInput, 'type' | 'value' | 'currency
 
 function checkDate(field: string, value: string | null | undefined, errors: FieldError[]): string | null | undefined {
   if (value === undefined || value === null) return value;
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) {
-    err(errors, field, 'format', 'Must be an ISO 8601 date-time');
+  const date = parseDateTime(value);
+  if (!date) {
+    err(errors, field, 'format', 'Must be an ISO 8601 date-time, years 1000-9999');
     return undefined;
   }
-  return new Date(ms).toISOString();
+  return date.toISOString();
 }
 
 /** Limits and window shared by create and patch; `current` fills what a patch leaves out. */

@@ -3,6 +3,7 @@ import type { Dialect } from '../../core/db/database.js';
 import { timestampParam, toIso } from '../../core/db/dialect.js';
 import { paginate, type PageResult } from '../../core/db/paginate.js';
 import { badRequest, type FieldError } from '../../core/http/problem.js';
+import { parseDateTime } from '../../core/http/datetime.js';
 import { toGuest, type Guest } from './service.js';
 import type { GuestsTables } from './schema.js';
 
@@ -16,12 +17,12 @@ export interface ListGuestsQuery {
 
 function isoParam(name: string, value: string | undefined, errors: FieldError[]): string | undefined {
   if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) {
-    errors.push({ pointer: `/querystring/${name}`, code: 'format', detail: 'Must be an ISO 8601 date or date-time' });
+  const date = parseDateTime(value);
+  if (!date) {
+    errors.push({ pointer: `/querystring/${name}`, code: 'format', detail: 'Must be an ISO 8601 date or date-time, years 1000-9999' });
     return undefined;
   }
-  return new Date(ms).toISOString();
+  return date.toISOString();
 }
 
 /** Admin list, most recently active first, keyset-paginated on (last_active_at, id). */

@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 import type { App, ModuleContext } from '../../core/module.js';
 import { conflict } from '../../core/http/problem.js';
 import { Page, PageQuery } from '../../core/db/paginate.js';
+import { DateTimeQuery } from '../../core/http/datetime.js';
 import { DISPLAY_NAME_MAX } from './names.js';
 import { listGuests } from './list.js';
 import type { GuestsConfig } from './config.js';
@@ -80,8 +81,8 @@ export async function guestAdminRoutes(app: App, ctx: ModuleContext<GuestsConfig
         querystring: Type.Object(
           {
             ...PageQuery.properties,
-            activeBefore: Type.Optional(Type.String({ description: 'ISO 8601; last activity strictly before' })),
-            activeAfter: Type.Optional(Type.String({ description: 'ISO 8601; last activity at or after' })),
+            activeBefore: Type.Optional(DateTimeQuery({ description: 'ISO 8601; last activity strictly before' })),
+            activeAfter: Type.Optional(DateTimeQuery({ description: 'ISO 8601; last activity at or after' })),
             merged: Type.Optional(Type.Boolean()),
           },
           { additionalProperties: false },

@@ -86,7 +86,8 @@ export function customFieldSchema(field: CustomField): TSchema {
     case 'string':
       return Type.String({ maxLength: field.max ?? STRING_FIELD_DEFAULT_MAX });
     case 'integer':
-      return Type.Integer({ ...(field.max !== undefined && { maximum: field.max }), ...(field.min !== undefined && { minimum: field.min }) });
+      // Bounded even when the config sets no limits: beyond 2^53 an integer is no longer exact.
+      return Type.Integer({ minimum: field.min ?? Number.MIN_SAFE_INTEGER, maximum: field.max ?? Number.MAX_SAFE_INTEGER });
     case 'boolean':
       return Type.Boolean();
     case 'enum':
