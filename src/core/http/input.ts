@@ -122,7 +122,8 @@ export function installInputRules(app: App): void {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, text, done) => {
     const body = text as string;
     if (jsonTooDeep(body)) return done(new HttpProblem(400, 'body_too_deep', { params: { max: MAX_BODY_DEPTH } }), undefined);
-    parse(request, body, (err, value) => {
+    // Fastify's parser is synchronous (it calls back before returning); its type also allows a promise.
+    void parse(request, body, (err, value) => {
       if (err) return done(err, undefined);
       const errors = textErrors(value, '/body');
       if (errors.length) return done(invalid(errors), undefined);
