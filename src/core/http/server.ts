@@ -101,7 +101,7 @@ export async function createServer(config: AppConfig, logger: Logger, secret: st
       // @fastify/cors 11 allows only GET, HEAD and POST by default: a trusted front-end's
       // PATCH /v1/profile or DELETE would fail its preflight.
       methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-      exposedHeaders: ['x-request-id', 'retry-after', 'location'],
+      exposedHeaders: ['x-request-id', 'retry-after', 'location', 'idempotent-replayed'],
       maxAge: 600,
     });
   }
