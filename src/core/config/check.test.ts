@@ -25,6 +25,9 @@ describe('checkConfigFile', () => {
     expect(text).toContain(':9000');
     expect(text).toContain('guestbook (off)');
     expect(text).toContain('environment overrides: DATABASE_URL');
+    expect(text).toContain('public URL http://localhost:9000');
+    expect(text).toContain('docs (/docs, /openapi.json): served');
+    expect(text).toContain('metrics: /metrics, public (development)');
     expect(text).not.toContain('s3cret');
     expect(existsSync(join(dir, 'data'))).toBe(false); // a check never generates the dev secret
   });

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { isConfigError } from './errors.js';
 import { loadConfig, type LoadedConfig, type ModuleConfigSource } from './load.js';
+import type { AppConfig } from './schema.js';
 
 /** Result of `neptuno config check`: lines to print and the process exit code. */
 export type ConfigCheckResult =
@@ -39,6 +40,14 @@ export function redactUrl(url: string): string {
   }
 }
 
+const docsOn = (config: AppConfig) => (config.server.docs === 'auto' ? config.env !== 'production' : config.server.docs);
+
+function metricsWhere({ metrics, server, env }: AppConfig): string {
+  if (metrics.port !== null) return `separate listener on ${metrics.host ?? server.host}:${metrics.port}`;
+  if (metrics.token) return '/metrics on the API port with the bearer token';
+  return env === 'production' ? 'not served (set metrics.port or metrics.token)' : '/metrics, public (development)';
+}
+
 function summarize({ config, file, envOverrides }: LoadedConfig): string[] {
   const modules = Object.entries(config.modules).map(([name, m]) => `${name} (${m.enabled ? 'on' : 'off'})`);
   const secret = config.secret
@@ -53,6 +62,8 @@ function summarize({ config, file, envOverrides }: LoadedConfig): string[] {
     `mail: ${config.mail.url ? redactUrl(config.mail.url) : 'development outbox (neptuno mail list)'}, from ${config.mail.from}`,
     `secret: ${secret}`,
     `admin token: ${config.admin.token ? 'configured' : 'not set'}`,
+    `docs (/docs, /openapi.json): ${docsOn(config) ? 'served' : 'not served'}`,
+    `metrics: ${metricsWhere(config)}`,
     `modules: ${modules.join(', ') || 'none'}`,
     `environment overrides: ${envOverrides.join(', ') || 'none'}`,
   ];
