@@ -5,6 +5,12 @@ import { createApp, type NeptunoApp } from '../core/app.js';
 import type { AnyModule, App, KernelContext } from '../core/module.js';
 import { isolatedDatabase, uniquePrefix, type TestTarget } from './targets.js';
 
+/**
+ * The secret test apps use unless told otherwise. A `neptuno` command run against a test app's
+ * database needs it too (NEPTUNO_SECRET): a database refuses processes with another secret.
+ */
+export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123456789';
+
 export interface TestAppOptions {
   target: TestTarget;
   modules?: AnyModule[];
@@ -87,7 +93,7 @@ export async function createTestApp(opts: TestAppOptions): Promise<TestApp> {
       config,
       moduleConfigs,
       modules,
-      secret: opts.secret ?? 'test-secret-test-secret-test-secret-0123456789',
+      secret: opts.secret ?? TEST_SECRET,
       databaseSchema: db.schema,
       workers: opts.workers ?? false,
       logger: opts.logger,
