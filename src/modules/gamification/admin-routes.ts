@@ -4,7 +4,8 @@ import { notFound } from '../../core/http/problem.js';
 import { Page, PageQuery, paginate } from '../../core/db/paginate.js';
 import { BadgeDef, ChallengeDef, EventTypeDef, Key, LevelDef, type GamificationConfig } from './config.js';
 import type { Kind } from './definitions.js';
-import type { DefinitionRow, GamDb } from './schema.js';
+import { typedDb } from '../../core/db/dialect.js';
+import type { DefinitionRow, GamificationTables } from './schema.js';
 import type { GamificationService } from './service.js';
 
 const BODIES: Record<Kind, TSchema> = {
@@ -30,7 +31,7 @@ const view = (r: DefinitionRow) => ({ key: r.key, source: r.source, updatedAt: r
  */
 export async function gamificationAdminRoutes(app: App, ctx: ModuleContext<GamificationConfig>) {
   const defs = () => (ctx.services.gamification as GamificationService).definitions;
-  const db = ctx.db as unknown as GamDb;
+  const db = typedDb<GamificationTables>(ctx);
   const Params = Type.Object({ key: Key });
 
   for (const kind of Object.keys(BODIES) as Kind[]) {

@@ -1,5 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import type { Dialect, Trx } from '../../core/db/database.js';
+import { typedTrx } from '../../core/db/dialect.js';
 import { addPointsTo, insertHistory, lockPlayer, readSnapshot, writeCounts } from './bulk.js';
 import { actorKey, type Player } from './actors.js';
 import type { DefinitionSet } from './definitions.js';
@@ -64,7 +65,7 @@ export async function applyBatch(
   now: Date,
   grantBadges: string[] = [],
 ): Promise<AwardOutcome> {
-  const t = trx as unknown as Transaction<GamificationTables>;
+  const t = typedTrx<GamificationTables>(trx);
   const actor = actorKey(player);
   const nowIso = now.toISOString();
   const day = `d:${dayOf(now)}`;

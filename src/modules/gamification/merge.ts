@@ -6,6 +6,7 @@ import { levelFor, type DefinitionSet } from './definitions.js';
 import { addPoints, type AwardOutcome, type EngineOptions } from './engine.js';
 import { applyRewards, progressOf, type ChallengeOutcome, type CouponGrant } from './rewards.js';
 import { ruleEvents } from './rules.js';
+import { typedTrx } from '../../core/db/dialect.js';
 import type { EventRow, GamDb, GamificationTables } from './schema.js';
 import { currentStreak, fromRow, mergeStreaks } from './streaks.js';
 
@@ -31,7 +32,7 @@ export async function mergeGuest(ctx: Ctx, defs: DefinitionSet, opts: EngineOpti
   const user = actorKey({ type: 'user', id: userId });
   const now = nowDate.toISOString();
   return ctx.tx(async (trx) => {
-    const t = trx as unknown as Transaction<GamificationTables>;
+    const t = typedTrx<GamificationTables>(trx);
     const marker = await t
       .insertInto('gam_merges')
       .values({ guest_id: guestId, user_id: userId, merged_at: now })
@@ -173,7 +174,7 @@ export async function eraseActor(ctx: Ctx, player: Player, forget: () => Promise
   const actor = actorKey(player);
   await ctx.tx(async (trx) => {
     trx.afterCommit(forget);
-    const t = trx as unknown as Transaction<GamificationTables>;
+    const t = typedTrx<GamificationTables>(trx);
     for (const table of TABLES) await t.deleteFrom(table).where('actor', '=', actor).execute();
     if (player.type === 'user') await t.deleteFrom('gam_merges').where('user_id', '=', player.id).execute();
   });

@@ -3,7 +3,8 @@ import { gamificationAdminRoutes } from './admin-routes.js';
 import { GamificationConfigSchema } from './config.js';
 import { messages } from './messages.js';
 import { gamificationRoutes } from './routes.js';
-import { migrations, type GamDb } from './schema.js';
+import { typedDb } from '../../core/db/dialect.js';
+import { migrations, type GamificationTables } from './schema.js';
 import { GamificationService } from './service.js';
 
 declare module '../../core/module.js' {
@@ -54,7 +55,7 @@ export default defineModule({
       schedule: '17 3 * * *',
       run: async (ctx) => {
         const cutoff = new Date(Date.now() - ctx.config.keepDailyCountersDays * 86_400_000).toISOString().slice(0, 10);
-        const db = ctx.db as unknown as GamDb;
+        const db = typedDb<GamificationTables>(ctx);
         const res = await db.deleteFrom('gam_counts').where('period', 'like', 'd:%').where('period', '<', `d:${cutoff}`).executeTakeFirst();
         ctx.log.info({ removed: Number(res.numDeletedRows) }, 'pruned daily gamification counters');
       },

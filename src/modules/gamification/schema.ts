@@ -1,4 +1,5 @@
-import { PostgresAdapter, sql, type Kysely, type Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
+import { columnTypes } from '../../core/db/dialect.js';
 
 /**
  * Tables of the gamification module. Every row is keyed by an actor key `<type>:<id>`
@@ -84,9 +85,6 @@ export interface GamificationTables {
 
 export type GamDb = Kysely<GamificationTables>;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const isPostgres = (db: Kysely<any>) => db.getExecutor().adapter instanceof PostgresAdapter;
-
 const ACTOR = 'varchar(300)';
 const TS = 'varchar(30)';
 
@@ -118,7 +116,7 @@ export const migrations: Record<string, Migration> = {
 
       await db.schema
         .createTable('gam_events')
-        .addColumn('id', isPostgres(db) ? 'bigserial' : 'integer', (c) => c.primaryKey())
+        .addColumn('id', columnTypes(db).autoIncrement, (c) => c.primaryKey())
         .addColumn('actor', ACTOR, (c) => c.notNull())
         .addColumn('type', 'varchar(64)', (c) => c.notNull())
         .addColumn('client_id', 'varchar(64)')

@@ -11,7 +11,8 @@ import { periodKey, rankOf, topPlayers, type Period } from './leaderboard.js';
 import { MeCache, validUntil } from './me-cache.js';
 import { eraseActor, exportUser, mergeGuest } from './merge.js';
 import { ruleEvents } from './rules.js';
-import type { GamDb } from './schema.js';
+import { typedDb } from '../../core/db/dialect.js';
+import type { GamDb, GamificationTables } from './schema.js';
 import { fromRow } from './streaks.js';
 import { badgeCatalog, challengeView, eventTypeCatalog, meView, type PlayerState } from './views.js';
 
@@ -41,7 +42,7 @@ export class GamificationService {
   private readonly db: GamDb;
 
   constructor(private readonly ctx: ModuleContext<GamificationConfig>) {
-    this.db = ctx.db as unknown as GamDb;
+    this.db = typedDb<GamificationTables>(ctx);
     this.definitions = new Definitions(this.db, ctx.pubsub, ctx.log, ctx.config);
     this.definitions.onChange(() => this.meCache.clear());
   }
