@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import type { App, KernelContext } from '../module.js';
 import { SettingsPatch } from '../config/settings.js';
 import { Page, PageQuery } from '../db/paginate.js';
+import { DateTime, parseDateTime } from './datetime.js';
 import { badRequest, conflict, notFound } from './problem.js';
 
 const SettingView = Type.Object({
@@ -118,7 +119,7 @@ export async function kernelAdminRoutes(app: App, ctx: KernelContext) {
         summary: 'Move a waiting or delayed job to another time: exactly one of delayMs or runAt (ISO 8601)',
         params: JobParams,
         body: Type.Object(
-          { delayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 365 * 86_400_000 })), runAt: Type.Optional(Type.String({ format: 'date-time' })) },
+          { delayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 365 * 86_400_000 })), runAt: Type.Optional(DateTime()) },
           { additionalProperties: false },
         ),
         response: { 200: JobView },
@@ -130,7 +131,9 @@ export async function kernelAdminRoutes(app: App, ctx: KernelContext) {
       if ((body.delayMs === undefined) === (body.runAt === undefined)) {
         throw badRequest('validation_failed', { errors: [{ pointer: '/body', code: 'oneOf', detail: 'give exactly one of delayMs or runAt' }] });
       }
-      if (!(await ctx.queue.reschedule(id, body))) throw await refusal(id, 'job_not_pending');
+      const runAt = body.runAt === undefined ? undefined : parseDateTime(body.runAt);
+      if (runAt === null) throw badRequest('validation_failed', { errors: [{ pointer: '/body/runAt', code: 'format', detail: 'not a real date-time' }] });
+      if (!(await ctx.queue.reschedule(id, runAt ? { runAt } : { delayMs: body.delayMs }))) throw await refusal(id, 'job_not_pending');
       return (await ctx.queue.get(id))!;
     },
   );
