@@ -69,7 +69,7 @@ describe.each(targets)('job control on $name', (target) => {
     const moved = await t.app.inject({ method: 'POST', url: `/v1/admin/jobs/${id}/reschedule`, headers: admin, payload: { runAt } });
     expect(moved.statusCode).toBe(200);
     expect(moved.json()).toMatchObject({ id, state: 'delayed', runAt, payload: { bookingId: 'b-1' } });
-    for (const payload of [{}, { delayMs: 1, runAt }, { runAt: 'tomorrow' }, { runAt: '2030-01-01T23:59:60Z' }, { runAt: '0999-01-01T00:00:00Z' }, { delayMs: -1 }]) {
+    for (const payload of [{}, { delayMs: 1, runAt }, { runAt: 'tomorrow' }, { runAt: '2030-01-01T23:59:60Z' }, { runAt: '0999-01-01T00:00:00Z' }, { delayMs: -1 }, { delayMs: '1e309' }]) {
       const res = await t.app.inject({ method: 'POST', url: `/v1/admin/jobs/${id}/reschedule`, headers: admin, payload });
       expect(res.statusCode, JSON.stringify(payload)).toBe(400);
     }

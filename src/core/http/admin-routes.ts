@@ -131,6 +131,10 @@ export async function kernelAdminRoutes(app: App, ctx: KernelContext) {
       if ((body.delayMs === undefined) === (body.runAt === undefined)) {
         throw badRequest('validation_failed', { errors: [{ pointer: '/body', code: 'oneOf', detail: 'give exactly one of delayMs or runAt' }] });
       }
+      // Ajv coerces a string "1e309" to Infinity and then skips the maximum: refuse it here.
+      if (body.delayMs !== undefined && !Number.isFinite(body.delayMs)) {
+        throw badRequest('validation_failed', { errors: [{ pointer: '/body/delayMs', code: 'finite', detail: 'must be a finite number' }] });
+      }
       const runAt = body.runAt === undefined ? undefined : parseDateTime(body.runAt);
       if (runAt === null) throw badRequest('validation_failed', { errors: [{ pointer: '/body/runAt', code: 'format', detail: 'not a real date-time' }] });
       if (!(await ctx.queue.reschedule(id, runAt ? { runAt } : { delayMs: body.delayMs }))) throw await refusal(id, 'job_not_pending');
