@@ -56,6 +56,13 @@ export class AuthService {
     };
   }
 
+  /** Users' display names (their `name`), by id, in one query; unknown ids are absent. For boards and lists shown to others. */
+  async displayNames(ids: readonly string[]): Promise<Map<string, string>> {
+    if (!ids.length) return new Map();
+    const rows = await this.ctx.db.selectFrom(TABLES.users).select(['id', 'name']).where('id', 'in', [...ids]).execute();
+    return new Map(rows.map((r) => [r.id as string, r.name as string]));
+  }
+
   async updateUser(id: string, patch: { name?: string; image?: string | null }): Promise<void> {
     const values: Record<string, unknown> = {};
     if (patch.name !== undefined) {

@@ -172,6 +172,11 @@ export const GamificationConfigSchema = Type.Object(
         defaultLimit: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
         /** Guests appear on leaderboards (they keep their points when they sign up). */
         includeGuests: Type.Boolean({ default: true }),
+        /**
+         * Entries show players' display names (a user's name, a guest's display name). false: a
+         * stable pseudonym ("Player 7KQ2MX") for everyone. Internal ids are never shown.
+         */
+        showNames: Type.Boolean({ default: true }),
       },
       { ...Closed, default: {} },
     ),

@@ -2,6 +2,7 @@ import type { Messages } from '../../core/i18n/index.js';
 
 export const messages: Record<'es' | 'en', Messages> = {
   es: {
+    'leaderboard.pseudonym': 'Jugador {tag}',
     unknown_event_type: 'Tipo de evento desconocido',
     'unknown_event_type.detail': 'Uno o más eventos tienen un tipo que no existe. Consulta GET /v1/gamification/event-types.',
     server_only_event: 'Evento reservado al servidor',
@@ -20,6 +21,7 @@ export const messages: Record<'es' | 'en', Messages> = {
     'period_disabled.detail': 'La clasificación {period} no está activada.',
   },
   en: {
+    'leaderboard.pseudonym': 'Player {tag}',
     unknown_event_type: 'Unknown event type',
     'unknown_event_type.detail': 'One or more events have a type that does not exist. See GET /v1/gamification/event-types.',
     server_only_event: 'Server-only event',

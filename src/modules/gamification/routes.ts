@@ -68,6 +68,22 @@ const MeOut = Type.Object({
   challenges: Type.Array(ChallengeOut),
 });
 
+/** The public board: names or pseudonyms, never internal ids (the serializer drops anything else). */
+const BoardOut = Type.Object({
+  period: Type.String(),
+  periodKey: Type.String(),
+  data: Type.Array(
+    Type.Object({
+      rank: Type.Integer(),
+      actorType: Type.Union([Type.Literal('user'), Type.Literal('guest')]),
+      displayName: Type.String(),
+      points: Type.Integer(),
+      isMe: Type.Boolean({ description: "The caller's own entry" }),
+    }),
+  ),
+  me: Type.Union([Type.Object({ rank: Type.Integer(), points: Type.Integer() }), Type.Null()]),
+});
+
 const tags = ['gamification'];
 
 /** Routes under /v1/gamification: guests and users play alike. */
@@ -172,13 +188,14 @@ export async function gamificationRoutes(app: App, ctx: ModuleContext<Gamificati
           },
           { additionalProperties: false },
         ),
+        response: { 200: BoardOut },
       },
     },
     async (request) => {
       const period = request.query.period as Period;
       if (!ctx.config.leaderboards.periods.includes(period)) throw badRequest('period_disabled', { params: { period } });
       const limit = request.query.limit ?? ctx.config.leaderboards.defaultLimit;
-      return svc().leaderboard(period, limit, await optionalPlayer(request));
+      return svc().leaderboard(period, limit, await optionalPlayer(request), request.locale);
     },
   );
 }

@@ -8,6 +8,7 @@ import { Definitions, type DefinitionSet } from './definitions.js';
 import { applyBatch, type AwardOutcome, type EventInput } from './engine.js';
 import { scheduleConsequences } from './consequences.js';
 import { periodKey, rankOf, topPlayers, type Period } from './leaderboard.js';
+import { nameEntries, type NameSource } from './board-names.js';
 import { MeCache, validUntil } from './me-cache.js';
 import { eraseActor, exportUser, mergeGuest } from './merge.js';
 import { ruleEvents } from './rules.js';
@@ -230,13 +231,27 @@ export class GamificationService {
     };
   }
 
-  async leaderboard(period: Period, limit: number, player: Player | null) {
+  /**
+   * Top `limit` of a period, each entry named (display name or pseudonym, never an id; the
+   * caller's own marked `isMe`), plus the caller's own rank.
+   */
+  async leaderboard(period: Period, limit: number, player: Player | null, locale: Locale = this.ctx.appConfig.i18n.defaultLocale) {
     const key = periodKey(period, this.now());
-    const includeGuests = this.ctx.config.leaderboards.includeGuests;
-    const [data, me] = await Promise.all([
+    const { includeGuests, showNames } = this.ctx.config.leaderboards;
+    const [top, me] = await Promise.all([
       topPlayers(this.db, key, limit, includeGuests),
       player && (includeGuests || player.type === 'user') ? rankOf(this.db, key, actorKey(player), includeGuests) : Promise.resolve(null),
     ]);
+    // Other modules through their services only; either may be switched off.
+    const services = this.ctx.services as { auth?: NameSource; guests?: NameSource };
+    const data = await nameEntries(top, {
+      users: services.auth,
+      guests: services.guests,
+      showNames,
+      me: player ? actorKey(player) : null,
+      pseudonym: (tag) => this.ctx.i18n.t(locale, 'leaderboard.pseudonym', { tag }) ?? `Player ${tag}`,
+      secret: this.ctx.secret,
+    });
     return { period, periodKey: key, data, me };
   }
 

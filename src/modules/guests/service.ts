@@ -66,6 +66,13 @@ export class GuestService {
     return this.cookie.fromHeader(cookieHeader);
   }
 
+  /** Guests' display names by id, in one query; unknown ids are absent. For boards and lists shown to others. */
+  async displayNames(ids: readonly string[]): Promise<Map<string, string>> {
+    if (!ids.length) return new Map();
+    const rows = await this.db.selectFrom('guests').select(['id', 'display_name']).where('id', 'in', [...ids]).execute();
+    return new Map(rows.map((r) => [r.id, r.display_name]));
+  }
+
   async get(id: string): Promise<Guest | null> {
     const row = await this.db.selectFrom('guests').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? toGuest(row) : null;
