@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../testing/app.js';
+import { recordEvents, type EventRecorder } from '../../testing/events.js';
 import { targets } from '../../testing/targets.js';
 import { couponTestApp, createCoupon, newGuest, redeem, user } from './testing.js';
 
@@ -7,13 +8,12 @@ const count = (codes: string[], code: string) => codes.filter((c) => c === code)
 
 describe.each(targets)('coupon redemption under concurrency on %s', (target) => {
   let t: TestApp;
-  const redeemed: string[] = [];
+  let events: EventRecorder;
+  const redeemed = { get length() { return events.payloads('coupon.redeemed').length; } };
 
   beforeAll(async () => {
     t = await couponTestApp(target);
-    t.ctx.events.on('coupon.redeemed', (e) => {
-      redeemed.push(e.redemptionId);
-    });
+    events = recordEvents(t);
   });
   afterAll(async () => {
     await t?.close();

@@ -55,7 +55,20 @@ export class Grants {
     if (existing) return { ...existing, created: false };
     let result: { grant: GrantRow; coupon: CouponRow };
     try {
-      result = await this.ctx.tx((trx) => this.grantIn(trx, input));
+      result = await this.ctx.tx(async (trx) => {
+        const issued = await this.grantIn(trx, input);
+        const grant = toGrant(issued.grant, issued.coupon);
+        // With the grant, in its transaction: delivered after commit, never lost, never for a rolled-back grant.
+        trx.emit('coupon.granted', {
+          grantId: grant.id,
+          couponId: grant.couponId,
+          code: grant.code,
+          source: grant.source,
+          actorType: grant.actorType,
+          actorId: grant.actorId,
+        });
+        return issued;
+      });
     } catch (err) {
       if (err instanceof AlreadyGranted || isUniqueViolation(err)) {
         const winner = await this.find(input);
@@ -63,20 +76,7 @@ export class Grants {
       }
       throw err;
     }
-    const grant = toGrant(result.grant, result.coupon);
-    try {
-      await this.ctx.events.emit('coupon.granted', {
-        grantId: grant.id,
-        couponId: grant.couponId,
-        code: grant.code,
-        source: grant.source,
-        actorType: grant.actorType,
-        actorId: grant.actorId,
-      });
-    } catch (err) {
-      this.ctx.log.error({ err, grantId: grant.id }, 'a coupon.granted handler failed');
-    }
-    return { ...grant, created: true };
+    return { ...toGrant(result.grant, result.coupon), created: true };
   }
 
   private async grantIn(trx: CouponTrx, input: GrantRewardInput): Promise<{ grant: GrantRow; coupon: CouponRow }> {

@@ -19,8 +19,9 @@ declare module '../../core/module.js' {
 declare module '../../core/events.js' {
   interface DomainEvents {
     /**
-     * A coupon was redeemed (fired once, after commit). A wallet grants `value` credits for
-     * type `credits`; handlers must be idempotent on redemptionId (replayRedeemed re-emits).
+     * A coupon was redeemed (emitted in the redemption's transaction, delivered after commit at
+     * least once). A wallet grants `value` credits for type `credits`; handlers must be
+     * idempotent on redemptionId.
      */
     'coupon.redeemed': RedeemedEvent;
     /** A reward coupon was issued by grantReward (notifications may tell the player its code). */

@@ -51,8 +51,14 @@ export class Redeemer {
   }
 
   async redeem({ code, actor, idempotency }: { code: string; actor: Actor; idempotency?: IdempotencyClaim }): Promise<RedeemResult> {
-    const row = await this.ctx.tx((trx) => this.redeemIn(trx, normalizeCode(code), actor, idempotency));
-    await this.emit(row);
+    const row = await this.ctx.tx(async (trx) => {
+      const redeemed = await this.redeemIn(trx, normalizeCode(code), actor, idempotency);
+      // In the same transaction: the event exists if and only if the redemption does, and the
+      // kernel delivers it (retrying a failing handler) after the commit.
+      const { id, redeemedAt: _at, ...rest } = toRedemption(redeemed);
+      trx.emit('coupon.redeemed', { redemptionId: id, ...rest });
+      return redeemed;
+    });
     return { status: 201, redemption: toRedemption(row) };
   }
 
@@ -114,26 +120,5 @@ export class Redeemer {
       .where('actor_id', '=', actor.id)
       .executeTakeFirstOrThrow();
     return Number(r.n);
-  }
-
-  /**
-   * After commit, never inside the transaction: on SQLite a handler opening its own transaction
-   * would wait for this one forever. A failing handler is logged, not surfaced: the redemption
-   * stands; replay() re-emits once the handler is fixed (handlers are idempotent on redemptionId).
-   */
-  private async emit(row: RedemptionRow): Promise<void> {
-    try {
-      const { id, redeemedAt: _at, ...rest } = toRedemption(row);
-      await this.ctx.events.emit('coupon.redeemed', { redemptionId: id, ...rest });
-    } catch (err) {
-      this.ctx.log.error({ err, redemptionId: row.id }, 'a coupon.redeemed handler failed; use coupons.replayRedeemed after fixing it');
-    }
-  }
-
-  async replay(redemptionId: string): Promise<boolean> {
-    const row = await this.db.selectFrom('coupon_redemptions').selectAll().where('id', '=', redemptionId).executeTakeFirst();
-    if (!row) return false;
-    await this.emit(row);
-    return true;
   }
 }

@@ -174,11 +174,6 @@ export class CouponService {
     return this.redeemer.redeem(input);
   }
 
-  /** Re-emits `coupon.redeemed` for a stored redemption (after a failed handler was fixed). */
-  replayRedeemed(redemptionId: string): Promise<boolean> {
-    return this.redeemer.replay(redemptionId);
-  }
-
   /**
    * Rewards `actorId` with a personal single-use copy of the coupon `couponCode` (usually a
    * `template`). Idempotent per (source, actor): the second call returns the first grant.
