@@ -6,6 +6,7 @@ import type { DefinitionSet } from './definitions.js';
 import { admin, Client, gamificationApp } from './testing.js';
 import guestsModule from '../guests/module.js';
 import gamificationModule from './module.js';
+import { settle } from '../../testing/events.js';
 
 describe('validUntil', () => {
   const defs = (challenges: Array<{ startsAt?: string; endsAt?: string }>): DefinitionSet => ({
@@ -99,6 +100,7 @@ describe.each(targets)('GET /me answers from the per-process cache on %s', (targ
     expect((await c.get('/me')).points.total).toBe(300);
     expect((await user.get('/me')).points.total).toBe(1);
     await t.ctx.services.guests.merge(c.id, user.id);
+    await settle(t); // guest.merged has reached gamification
     expect((await user.get('/me')).points.total).toBe(301);
     expect((await t.app.inject({ method: 'GET', url: '/v1/gamification/me', headers: c.headers })).statusCode).toBe(401);
   });

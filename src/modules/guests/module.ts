@@ -15,8 +15,8 @@ declare module '../../core/module.js' {
 declare module '../../core/events.js' {
   interface DomainEvents {
     /**
-     * Fired exactly once per guest, after the merge committed. Handlers move the guest's rows
-     * to the user and must be idempotent keyed on guestId (GuestService.replayMerge re-emits).
+     * Emitted once per guest, in the merge's transaction; delivered after commit at least once.
+     * Handlers move the guest's rows to the user and must be idempotent keyed on guestId.
      */
     'guest.merged': { guestId: string; userId: string };
     /** Idle guests that were never merged were deleted; drop what they left behind. */

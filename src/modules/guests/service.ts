@@ -7,7 +7,7 @@ import { ActivityBuffer } from './activity.js';
 import { GuestCookie } from './cookie.js';
 import { LiveGuestCache } from './live-cache.js';
 import { generateDisplayName, validateDisplayName } from './names.js';
-import { timestampParam, toIso, toIsoOrNull, typedDb } from '../../core/db/dialect.js';
+import { timestampParam, toIso, toIsoOrNull, typedDb, typedTrx } from '../../core/db/dialect.js';
 import { GuestHttp } from './http.js';
 import type { GuestRow, GuestsTables } from './schema.js';
 import type { GuestsConfig } from './config.js';
@@ -182,38 +182,23 @@ export class GuestService {
 
   /**
    * Moves the guest to the user. Exactly once: the conditional UPDATE lets one caller win, and
-   * only the winner emits `guest.merged` — after the UPDATE committed, so handlers see the merge.
-   * Handlers must be idempotent keyed on guestId (see replayMerge). False if already merged or unknown.
+   * only the winner emits `guest.merged`, in the same transaction: the event exists if and only if
+   * the merge committed, and the kernel delivers it (retrying failing handlers). Handlers must be
+   * idempotent keyed on guestId. False if already merged or unknown.
    */
   async merge(guestId: string, userId: string): Promise<boolean> {
-    const result = await this.db
-      .updateTable('guests')
-      .set({ merged_into_user_id: userId, merged_at: new Date().toISOString() })
-      .where('id', '=', guestId)
-      .where('merged_into_user_id', 'is', null)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) return false;
-    await this.forgetLive([guestId]);
-    await this.emitMerged(guestId, userId);
-    return true;
-  }
-
-  /** Emits `guest.merged` again for an already merged guest (recovery after a failed handler). */
-  async replayMerge(guestId: string): Promise<boolean> {
-    const guest = await this.get(guestId);
-    if (!guest?.mergedIntoUserId) return false;
-    await this.emitMerged(guestId, guest.mergedIntoUserId);
-    return true;
-  }
-
-  private async emitMerged(guestId: string, userId: string): Promise<void> {
-    try {
-      await this.ctx.events.emit('guest.merged', { guestId, userId });
-    } catch (err) {
-      // The merge is committed and the sign-in that triggered it must not fail because one
-      // module's handler did; the data stays keyed by guestId, so replayMerge can re-drive it.
-      this.ctx.log.error({ err, guestId, userId }, 'a guest.merged handler failed; use replayMerge after fixing it');
-    }
+    return this.ctx.tx(async (trx) => {
+      const result = await typedTrx<GuestsTables>(trx)
+        .updateTable('guests')
+        .set({ merged_into_user_id: userId, merged_at: new Date().toISOString() })
+        .where('id', '=', guestId)
+        .where('merged_into_user_id', 'is', null)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) return false;
+      trx.emit('guest.merged', { guestId, userId });
+      trx.afterCommit(() => this.forgetLive([guestId]));
+      return true;
+    });
   }
 
   /**
@@ -225,30 +210,34 @@ export class GuestService {
     const at = timestampParam(this.ctx.dialect, cutoff);
     let removed = 0;
     for (;;) {
-      const rows = await this.db
-        .deleteFrom('guests')
-        .where(
-          'id',
-          'in',
-          this.db
-            .selectFrom('guests')
-            .select('id')
-            .where('merged_into_user_id', 'is', null)
-            .where(sql<boolean>`last_active_at < ${at}`)
-            .limit(batchSize),
-        )
-        // The guest may have merged between the subquery and the delete on PostgreSQL.
-        .where('merged_into_user_id', 'is', null)
-        .returning('id')
-        .execute();
+      // Each batch and its guest.expired event commit together.
+      const rows = await this.ctx.tx(async (trx) => {
+        const t = typedTrx<GuestsTables>(trx);
+        const deleted = await t
+          .deleteFrom('guests')
+          .where(
+            'id',
+            'in',
+            t
+              .selectFrom('guests')
+              .select('id')
+              .where('merged_into_user_id', 'is', null)
+              .where(sql<boolean>`last_active_at < ${at}`)
+              .limit(batchSize),
+          )
+          // The guest may have merged between the subquery and the delete on PostgreSQL.
+          .where('merged_into_user_id', 'is', null)
+          .returning('id')
+          .execute();
+        if (deleted.length) {
+          const guestIds = deleted.map((r) => r.id);
+          trx.emit('guest.expired', { guestIds });
+          trx.afterCommit(() => this.forgetLive(guestIds));
+        }
+        return deleted;
+      });
       if (rows.length === 0) break;
       removed += rows.length;
-      await this.forgetLive(rows.map((r) => r.id));
-      try {
-        await this.ctx.events.emit('guest.expired', { guestIds: rows.map((r) => r.id) });
-      } catch (err) {
-        this.ctx.log.error({ err }, 'a guest.expired handler failed');
-      }
       if (rows.length < batchSize) break;
     }
     return removed;
