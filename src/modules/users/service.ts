@@ -163,19 +163,16 @@ export class ProfileService {
   }
 
   /**
-   * Anonymizes the account (auth keeps the id, drops email, name, sessions), deletes the
-   * profile, then fires `user.deleted` so every module erases or anonymizes its rows.
+   * Anonymizes the account (auth keeps the id, drops email, name, sessions), deletes the profile
+   * and emits `user.deleted`, all in one transaction (auth's joins it): every module erases or
+   * anonymizes its rows when the kernel delivers the event, retried until each handler succeeds.
    */
   async deleteAccount(userId: string): Promise<void> {
     await this.authUser(userId);
-    await this.ctx.services.auth.anonymizeUser(userId);
-    await this.db.deleteFrom('user_profiles').where('user_id', '=', userId).execute();
-    try {
-      await this.ctx.events.emit('user.deleted', { userId });
-    } catch (err) {
-      // The account is already anonymized and signed out everywhere: report, don't fail the
-      // request. Handlers are idempotent, so an operator can re-emit user.deleted for this id.
-      this.ctx.log.error({ err, userId }, 'a user.deleted handler failed; re-emit user.deleted after fixing it');
-    }
+    await this.ctx.tx(async (tx) => {
+      await this.ctx.services.auth.anonymizeUser(userId);
+      await typedTrx<UsersTables>(tx).deleteFrom('user_profiles').where('user_id', '=', userId).execute();
+      tx.emit('user.deleted', { userId });
+    });
   }
 }

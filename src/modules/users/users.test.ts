@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../testing/app.js';
+import { recordEvents } from '../../testing/events.js';
 import { targets } from '../../testing/targets.js';
 import auth from '../auth/module.js';
 import { CookieJar, signIn, signUp, signUpAndIn, TEST_ORIGIN, uniqueEmail } from '../auth/test-helpers.js';
@@ -204,14 +205,13 @@ describe.each(targets)('users on %s', (target) => {
     expect(viaKey.statusCode).toBe(403);
     expect(viaKey.json().code).toBe('profile_delete_requires_session');
 
-    const fired: string[] = [];
-    const off = t.ctx.events.on('user.deleted', (e) => {
-      fired.push(e.userId);
-    });
+    const events = recordEvents(t);
     const res = await t.app.inject({ method: 'DELETE', url: '/v1/profile', headers: { cookie: s.cookie, origin: TEST_ORIGIN } });
-    off();
     expect(res.statusCode).toBe(204);
-    expect(fired).toEqual([s.userId]);
+    expect(events.payloads('user.deleted')).toEqual([{ userId: s.userId }]);
+    // Every module's user.deleted handler has run.
+    await events.settled();
+    events.stop();
 
     const account = await t.ctx.services.auth.getUser(s.userId);
     expect(account?.email).not.toBe(email);
