@@ -19,11 +19,13 @@ interface EndpointLike {
 }
 
 export async function afterUserCreated(ctx: ModuleContext<AuthConfig>, user: { id: string; email: string }): Promise<void> {
+  // better-auth owns (and has committed) the transaction that created the user, so the event is
+  // written by a transaction of its own right after; from there the kernel delivers it, retrying
+  // failing handlers, and sign-up never fails because of a subscriber.
   try {
-    await ctx.events.emit('user.registered', { userId: user.id, email: user.email });
+    await ctx.tx(async (trx) => void trx.emit('user.registered', { userId: user.id, email: user.email }));
   } catch (err) {
-    // The account exists either way; a failing subscriber must not turn sign-up into an error.
-    ctx.log.error({ err, userId: user.id }, 'user.registered handler failed');
+    ctx.log.error({ err, userId: user.id }, 'could not record user.registered');
   }
 }
 
@@ -45,9 +47,10 @@ export async function afterSignIn(ctx: ModuleContext<AuthConfig>, user: { userId
     ctx.log.error({ err, userId }, 'sign-in budget reset failed');
   }
   try {
-    await ctx.events.emit('user.signed_in', { userId });
+    await ctx.tx(async (trx) => void trx.emit('user.signed_in', { userId }));
   } catch (err) {
-    ctx.log.error({ err, userId }, 'user.signed_in handler failed');
+    // Signing in does not depend on its consequences being recorded.
+    ctx.log.error({ err, userId }, 'could not record user.signed_in');
   }
   const guests = (ctx.services as Partial<Services>).guests;
   if (!guests) return;
@@ -57,7 +60,7 @@ export async function afterSignIn(ctx: ModuleContext<AuthConfig>, user: { userId
   try {
     await guests.merge(guestId, userId);
   } catch (err) {
-    // Signing in matters more than the merge; guests can replay a merge later.
+    // Signing in matters more than the merge (the guest stays unmerged; a later sign-in merges it).
     ctx.log.error({ err, guestId, userId }, 'guest merge failed');
     return;
   }

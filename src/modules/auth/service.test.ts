@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineModule } from '../../core/module.js';
-import type { DomainEvents } from '../../core/events.js';
 import { targets } from '../../testing/targets.js';
 import { createTestApp, type TestApp } from '../../testing/app.js';
+import { recordEvents, type EventRecorder } from '../../testing/events.js';
 import guests from '../guests/module.js';
 import auth from './module.js';
 import { createAdmin } from './admin.js';
@@ -11,28 +11,31 @@ import { PLUGIN_TABLES } from './plugins/migrations.js';
 import * as OTPAuth from 'otpauth';
 import { CookieJar, signIn, signUp, signUpAndIn, startTestSmtp, TEST_ORIGIN, TEST_PASSWORD, uniqueEmail, type TestSmtp } from './test-helpers.js';
 
-/** Records the identity events, and shows the actor. */
-const seen: { registered: DomainEvents['user.registered'][]; signedIn: string[]; merged: DomainEvents['guest.merged'][] } = {
-  registered: [],
-  signedIn: [],
-  merged: [],
-};
+/** Shows the actor. */
 const probe = defineModule({
   name: 'probe',
   routes: async (app, ctx) => {
     app.get('/whoami', async (request) => ({ actor: await request.actor() }));
     app.get('/admin-only', { preHandler: ctx.access.requireAdmin }, async () => ({ ok: true }));
   },
-  on: {
-    'user.registered': (e) => void seen.registered.push(e),
-    'user.signed_in': (e) => void seen.signedIn.push(e.userId),
-    'guest.merged': (e) => void seen.merged.push(e),
-  },
 });
 
 describe.each(targets)('auth service, roles and identity events on %s', (target) => {
   let t: TestApp;
   let smtp: TestSmtp;
+  /** The identity events the app commits. */
+  let events: EventRecorder;
+  const seen = {
+    get registered() {
+      return events.payloads('user.registered');
+    },
+    get signedIn() {
+      return events.payloads('user.signed_in').map((e) => e.userId);
+    },
+    get merged() {
+      return events.payloads('guest.merged');
+    },
+  };
 
   beforeAll(async () => {
     smtp = await startTestSmtp();
@@ -44,6 +47,7 @@ describe.each(targets)('auth service, roles and identity events on %s', (target)
         mail: { url: smtp.url },
       },
     });
+    events = recordEvents(t);
   });
   afterAll(async () => {
     await t?.close();
