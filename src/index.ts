@@ -27,6 +27,7 @@ export { isUniqueViolation, type Db, type Dialect } from './core/db/database.js'
 // `Trx` is what ctx.tx hands its callback: the Kysely transaction plus trx.emit / enqueue / afterCommit.
 export type { TxHandle as Trx, TxHandle, TxConsequences } from './core/outbox/outbox.js';
 export { safeEqual } from './core/crypto.js';
+export { DateTime, DateTimeQuery, parseDateTime } from './core/http/datetime.js';
 export { columnTypes, dialectOf, failedStatementAbortsTransaction, toIso, toIsoOrNull, timestampParam, boolValue, forUpdate, lockKey, typedDb, typedTrx } from './core/db/dialect.js';
 export type { Timestamp } from './core/db/dialect.js';
 export type { JobContext, JobOptions, RescheduleOptions } from './core/drivers/queue/contract.js';
