@@ -23,6 +23,7 @@ const probe = defineModule({
       return { id, found: !!row, q: (request.query as { q?: string }).q ?? null };
     });
     app.get('/top', { schema: { querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })), ratio: Type.Optional(Type.Number()) }) } }, async (request) => request.query);
+    app.post('/count', { schema: { body: Type.Object({ n: Type.Integer({ minimum: 0, maximum: 100 }) }) } }, async (request) => request.body);
     app.post('/texts', { schema: { body: Type.Object({ id: Type.String(), value: Type.String() }) } }, async (request) => {
       await ctx.db.insertInto('probe_texts' as never).values(request.body as never).execute();
       return { ok: true };
@@ -96,6 +97,10 @@ describe.each(targets)('kernel input rules on %s', (target) => {
     expect((await t.app.inject({ url: '/v1/probe/top?limit=100&ratio=0.5' })).json()).toEqual({ limit: 100, ratio: 0.5 });
     const body = await post('/v1/probe/echo', '{"value":[1,-1e309]}');
     expect(body.json()).toMatchObject({ code: 'validation_failed', errors: [{ pointer: '/body/value/1', code: 'finite' }] });
+    // A string the validator coerces into a number: Infinity again, after parsing.
+    const coerced = await post('/v1/probe/count', '{"n":"1e309"}');
+    expect(coerced.json()).toMatchObject({ code: 'validation_failed', errors: [{ pointer: '/body/n', code: 'finite' }] });
+    expect((await post('/v1/probe/count', '{"n":"12"}')).json()).toEqual({ n: 12 });
   });
 
   it('answers a path that is not valid percent-encoding, or too long, with problem+json', async () => {

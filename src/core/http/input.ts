@@ -86,35 +86,41 @@ export function urlTextProblem(request: FastifyRequest): HttpProblem | undefined
   return errors.length ? invalid(errors) : undefined;
 }
 
-/**
- * Numbers in the path, query and headers must be finite. Ajv's type coercion turns "1e309" into
- * Infinity and then skips minimum/maximum (they only test finite numbers), so without this
- * `?limit=1e309` reaches SQL. Checked after validation, only on routes declaring such schemas.
- */
-function nonFiniteProblem(request: FastifyRequest): HttpProblem | undefined {
-  const errors: FieldError[] = [];
-  for (const [part, values] of [['params', request.params], ['querystring', request.query], ['headers', request.headers]] as const) {
-    if (!values || typeof values !== 'object') continue;
-    for (const [key, value] of Object.entries(values)) {
-      const list: unknown[] = Array.isArray(value) ? value : [value];
-      if (list.some((v) => typeof v === 'number' && !Number.isFinite(v))) {
-        errors.push({ pointer: `/${part}/${escapePointer(key)}`, code: 'finite', detail: DETAILS.finite });
-      }
-    }
+/** Field errors for every number in a (validated, so already coerced) value that is not finite. */
+function finiteErrors(value: unknown, pointer: string, out: FieldError[]): void {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) out.push({ pointer, code: 'finite', detail: DETAILS.finite });
+  } else if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) finiteErrors(value[i], `${pointer}/${i}`, out);
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) finiteErrors(item, `${pointer}/${escapePointer(key)}`, out);
   }
+}
+
+/**
+ * Numbers must be finite after validation too. Ajv's type coercion turns the string "1e309" (in a
+ * query, a path, a header or a JSON body) into Infinity and then skips minimum/maximum (they only
+ * test finite numbers), so without this `?limit=1e309` reaches SQL. Checked only on routes that
+ * declare a schema for that part.
+ */
+function nonFiniteProblem(request: FastifyRequest, parts: ReadonlyArray<'params' | 'querystring' | 'headers' | 'body'>): HttpProblem | undefined {
+  const errors: FieldError[] = [];
+  const values = { params: request.params, querystring: request.query, headers: request.headers, body: request.body };
+  for (const part of parts) finiteErrors(values[part], `/${part}`, errors);
   return errors.length ? invalid(errors) : undefined;
 }
 
 /**
  * Installs the rules above: Fastify's JSON parser replaced by one that applies them (keeping its
  * refusal of __proto__ / constructor.prototype keys), and the finite-number check on every route
- * whose params, query or headers have a schema (routes without one, like /health/live, pay nothing).
+ * whose params, query, headers or body have a schema (routes without one, like /health/live, pay nothing).
  */
 export function installInputRules(app: App): void {
   app.addHook('onRoute', (route) => {
-    const schema = route.schema as { params?: unknown; querystring?: unknown; headers?: unknown } | undefined;
-    if (!schema?.params && !schema?.querystring && !schema?.headers) return;
-    const check = (request: FastifyRequest, _reply: unknown, done: (err?: Error) => void) => done(nonFiniteProblem(request));
+    const schema = (route.schema ?? {}) as Record<string, unknown>;
+    const parts = (['params', 'querystring', 'headers', 'body'] as const).filter((part) => schema[part]);
+    if (!parts.length) return;
+    const check = (request: FastifyRequest, _reply: unknown, done: (err?: Error) => void) => done(nonFiniteProblem(request, parts));
     route.preHandler = [check, ...(route.preHandler ? [route.preHandler].flat() : [])] as typeof route.preHandler;
   });
   const parse = app.getDefaultJsonParser('error', 'error');
