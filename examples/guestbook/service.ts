@@ -26,10 +26,9 @@ export class GuestbookService {
     const row: EntryRow = { id: randomUUID(), name: input.name, message: input.message, status: 'pending', created_at: new Date().toISOString() };
     await this.ctx.tx(async (trx) => {
       await typedTrx<GuestbookTables>(trx).insertInto('guestbook_entries').values(row).execute();
+      // The moderation job commits with the entry: no entry without its job, no job without its entry.
+      trx.enqueue('guestbook.moderate', { id: row.id }, { jobId: `moderate:${row.id}` });
     });
-    // The moderation job for the entry just written. (When the kernel offers trx.enqueue, this
-    // line moves into the transaction above, so the entry and its job commit together.)
-    await this.ctx.enqueue('guestbook.moderate', { id: row.id }, { jobId: `moderate:${row.id}` });
     return view(row);
   }
 
