@@ -9,6 +9,8 @@ export type { App, CronDefinition, KernelContext, ModuleContext, ModuleDefinitio
 export type { Jobs, JobPayload } from './core/module.js';
 export type { DomainEvents, EventName, EventMeta, EmitOptions } from './core/events.js';
 export type { Actor, Guard } from './core/http/access.js';
+// Route option `config: { scope }` (typed on Fastify's route config) and group defaults for it.
+export { defaultScope, grantsScope, type RouteScope } from './core/http/scopes.js';
 export {
   HttpProblem,
   problem,

@@ -17,6 +17,8 @@ export async function guestbookRoutes(app: App, ctx: ModuleContext<GuestbookConf
   app.post(
     '/entries',
     {
+      // Anonymous visitors sign the guestbook: scoped API keys are not restricted here.
+      config: { scope: 'public' },
       schema: {
         tags: ['guestbook'],
         summary: 'Sign the guestbook (published after moderation)',
@@ -35,13 +37,13 @@ export async function guestbookRoutes(app: App, ctx: ModuleContext<GuestbookConf
 
   app.get(
     '/entries',
-    { schema: { tags: ['guestbook'], summary: 'Published entries, newest first', querystring: PageQuery, response: { 200: Page(Entry) } } },
+    { config: { scope: 'public' }, schema: { tags: ['guestbook'], summary: 'Published entries, newest first', querystring: PageQuery, response: { 200: Page(Entry) } } },
     async (req) => guestbook().list(req.query),
   );
 
   app.get(
     '/entries/:id',
-    { schema: { tags: ['guestbook'], params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 200: Entry } } },
+    { config: { scope: 'public' }, schema: { tags: ['guestbook'], params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 200: Entry } } },
     async (req) => guestbook().get(req.params.id),
   );
 }

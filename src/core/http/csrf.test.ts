@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { targets } from '../../testing/targets.js';
 import { createTestApp, type TestApp } from '../../testing/app.js';
 import guests from '../../modules/guests/module.js';
+import { configuredOrigins, isTrustedOrigin } from './csrf.js';
 import gamification from '../../modules/gamification/module.js';
 import coupons from '../../modules/coupons/module.js';
 
@@ -91,5 +92,22 @@ describe.each(targets)('CSRF for every cookie credential (guests) on %s', (targe
   it('an anonymous cross-site POST carries no credential: not a CSRF matter', async () => {
     const res = await t.app.inject({ method: 'POST', url: '/v1/public/guest', headers: { origin: EVIL } });
     expect(res.statusCode).toBe(201);
+  });
+});
+
+describe('trusted origins', () => {
+  const base = { env: 'production', server: { publicUrl: 'https://api.example.com/base/', port: 8000, cors: { origins: ['https://www.example.com/', '*'] } } };
+  it('are publicUrl’s origin and the CORS origins (never "*"); in development also the loopback port', () => {
+    expect(configuredOrigins(base as never)).toEqual(['https://api.example.com', 'https://www.example.com']);
+    const dev = configuredOrigins({ ...base, env: 'development', server: { ...base.server, publicUrl: 'http://localhost:3001', port: 3001 } } as never);
+    expect(dev).toEqual(expect.arrayContaining(['http://localhost:3001', 'http://127.0.0.1:3001', 'http://[::1]:3001']));
+    expect(dev).not.toContain('http://127.0.0.1:8000');
+  });
+  it('match exactly or by wildcard, case-insensitively', () => {
+    const trusted = ['https://app.example.com', 'https://*.preview.example.com'];
+    expect(isTrustedOrigin('https://APP.example.com', trusted)).toBe(true);
+    expect(isTrustedOrigin('https://pr-1.preview.example.com', trusted)).toBe(true);
+    expect(isTrustedOrigin('https://evil.com/x.preview.example.com', trusted)).toBe(false);
+    expect(isTrustedOrigin('https://app.example.com.evil.com', trusted)).toBe(false);
   });
 });
