@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import Fastify, { LogController } from 'fastify';
 import cors from '@fastify/cors';
-import cookie from '@fastify/cookie';
 import type { Logger } from 'pino';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppConfig } from '../config/schema.js';
 import { securityHeaders } from './security-headers.js';
 import { LazyRequestLogger } from './request-logger.js';
 import { installInputRules, urlTextProblem } from './input.js';
+import { installCookies } from './cookies.js';
 import type { App } from '../module.js';
 
 const REQUEST_ID = /^[\w\-.:@]{1,128}$/;
@@ -105,6 +105,7 @@ export async function createServer(config: AppConfig, logger: Logger, secret: st
       maxAge: 600,
     });
   }
-  await app.register(cookie, { secret, hook: 'onRequest' });
+  // @fastify/cookie's API, parsed on demand: no cookie hook on every request (cookies.ts).
+  installCookies(app as unknown as App, secret);
   return app as unknown as App;
 }
