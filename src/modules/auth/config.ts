@@ -55,6 +55,11 @@ export const AuthConfig = Type.Object(
         expiresIn: Type.Integer({ minimum: 60, default: 7 * 24 * 3600 }),
         /** A session used after this many seconds gets its expiry pushed forward (default 1 day). */
         updateAge: Type.Integer({ minimum: 0, default: 24 * 3600 }),
+        /**
+         * How long a replica may answer a session cookie from memory (0 = read every request).
+         * Sign-outs and revocations flush it on every replica at once; this bounds a lost message.
+         */
+        cacheSeconds: Type.Number({ minimum: 0, maximum: 1, default: 1 }),
       },
       { ...Closed, default: {} },
     ),

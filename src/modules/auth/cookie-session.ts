@@ -25,6 +25,8 @@ export interface CookieSession {
   userId: string;
   role: string | null;
   activeOrganizationId: string | null;
+  /** When the session ends (ms since the epoch). */
+  expiresAt: number;
 }
 
 /**
@@ -33,7 +35,8 @@ export interface CookieSession {
  * its API: `auth.api.getSession` builds an endpoint context, runs every plugin hook and imports a
  * WebCrypto key per call, which cost ~2 ms of CPU per authenticated request here against a few
  * tens of µs for this. Sessions are still created, refreshed and revoked only by better-auth, and
- * the row is read on every request, so a sign-out or revocation still takes effect at once.
+ * what it resolves to is cached for at most a second (session-cache.ts), flushed on every replica
+ * by any sign-out, revocation or account change.
  */
 export function createCookieSessionReader(ctx: ModuleContext<AuthConfig>) {
   const key = betterAuthSecret(ctx.secret);
@@ -56,7 +59,8 @@ export function createCookieSessionReader(ctx: ModuleContext<AuthConfig>) {
     // Constant SQL text: no query building per request, and the prepared statement is reused.
     const { rows } = await sessionQuery(token).execute(ctx.db);
     const row = rows[0];
-    if (!row || new Date(row.expiresAt).getTime() <= Date.now()) return null;
-    return { sessionId: row.sessionId, userId: row.userId, role: row.role ?? null, activeOrganizationId: row.activeOrganizationId ?? null };
+    const expiresAt = row ? new Date(row.expiresAt).getTime() : 0;
+    if (!row || expiresAt <= Date.now()) return null;
+    return { sessionId: row.sessionId, userId: row.userId, role: row.role ?? null, activeOrganizationId: row.activeOrganizationId ?? null, expiresAt };
   };
 }

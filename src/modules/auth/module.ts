@@ -32,6 +32,8 @@ declare module '../../core/events.js' {
   }
 }
 
+const SIGN_IN_OR_UP = new RegExp(`^${BASE_PATH}/sign-(in|up)/`);
+
 export default defineModule({
   name: 'auth',
   config: AuthConfig,
@@ -50,6 +52,14 @@ export default defineModule({
     // Account endpoints act with a session (better-auth's cookie or bearer token), never with an
     // API key: no scope grants them (core/http/scopes.ts).
     app.addHook('onRoute', defaultScope('unscoped'));
+    // Any unsafe account request but a sign-in or sign-up may end a session or change what it
+    // holds (sign-out, revocation, password, role, ban, active organization): cached session
+    // actors are flushed on every replica before the answer leaves (session-cache.ts).
+    app.addHook('onSend', async (request) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS' && !SIGN_IN_OR_UP.test(request.url)) {
+        await authRuntime(ctx).sessions.flush();
+      }
+    });
     const serveOtherEndpoints = await authRoutes(app, ctx, authRuntime(ctx));
     await pluginRoutes(app, ctx, authRuntime(ctx));
     serveOtherEndpoints();
@@ -68,13 +78,17 @@ export default defineModule({
       },
     );
   },
-  start: (ctx) => {
+  start: async (ctx) => {
+    await authRuntime(ctx).sessions.start(ctx.pubsub);
     // The kernel's CSRF rule (every cookie actor, any route) trusts auth's origins too.
     ctx.access.trustOrigins(trustedOrigins(ctx));
     ctx.access.addResolver(createSessionResolver(ctx, authRuntime(ctx)), -10);
     // Service JWTs first: a token that verifies needs no session lookup (jwt.ts).
     if (ctx.services.authTokens) ctx.access.addResolver(createJwtResolver(ctx.services.authTokens), -11);
   },
-  stop: (ctx) => closeAuthRuntime(ctx),
+  stop: async (ctx) => {
+    await authRuntime(ctx).sessions.stop();
+    await closeAuthRuntime(ctx);
+  },
   exportUser: (userId, ctx) => exportAuthData(ctx, userId),
 });

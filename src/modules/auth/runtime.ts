@@ -3,6 +3,7 @@ import { KernelMail } from '../../core/mail/service.js';
 import type { AuthConfig } from './config.js';
 import { createBetterAuth, type BetterAuthInstance } from './better-auth.js';
 import { AuthService } from './service.js';
+import { SessionCache } from './session-cache.js';
 
 /** One app's auth objects: the better-auth instance and the service. */
 export interface AuthRuntime {
@@ -10,6 +11,8 @@ export interface AuthRuntime {
   service: AuthService;
   /** The session cookie's full name (with `__Secure-` outside development). */
   sessionCookieName: string;
+  /** Actors of verified session cookies, per process, for at most `session.cacheSeconds`. */
+  sessions: SessionCache;
 }
 
 // A module manifest is shared by every app in a process (tests run several); state is per app,
@@ -22,9 +25,14 @@ export function authRuntime(ctx: ModuleContext<AuthConfig>): AuthRuntime {
     adoptLegacyMailSettings(ctx);
     const auth = createBetterAuth(ctx);
     const development = ctx.appConfig.env === 'development';
+    const sessions = new SessionCache({
+      ttlMs: ctx.config.session.cacheSeconds * 1000,
+      onError: (err) => ctx.log.error({ err }, 'could not publish a session cache flush; other replicas forget within session.cacheSeconds'),
+    });
     runtime = {
       auth,
-      service: new AuthService(ctx),
+      service: new AuthService(ctx, () => sessions.flush()),
+      sessions,
       // better-auth's naming: `<prefix>.session_token`, `__Secure-` prefixed when cookies are secure.
       sessionCookieName: `${development ? '' : '__Secure-'}${ctx.config.cookies.prefix}.session_token`,
     };

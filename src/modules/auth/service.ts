@@ -36,7 +36,11 @@ const toIso = (v: unknown) => (v instanceof Date ? v.toISOString() : new Date(St
  * in one transaction; they are the same tables better-auth reads, with no cache in between.
  */
 export class AuthService {
-  constructor(private readonly ctx: ModuleContext<AuthConfig>) {}
+  constructor(
+    private readonly ctx: ModuleContext<AuthConfig>,
+    /** Forgets cached session actors on every replica (session-cache.ts): after any change they hold. */
+    private readonly forgetSessions: () => Promise<void> = async () => {},
+  ) {}
 
   private now(): Date | string {
     return this.ctx.dialect === 'postgres' ? new Date() : new Date().toISOString();
@@ -82,6 +86,7 @@ export class AuthService {
       .where('id', '=', id)
       .executeTakeFirst();
     if (!res.numUpdatedRows) throw notFound('user_not_found');
+    await this.forgetSessions();
   }
 
   /**
@@ -114,11 +119,13 @@ export class AuthService {
       // Pending password-reset, 2FA-challenge and trusted-device tokens hold the user id as their value.
       await trx.deleteFrom(TABLES.verifications).where('value', '=', id).execute();
     });
+    await this.forgetSessions();
   }
 
   /** Ends every session of the user at once (sign out everywhere). */
   async revokeSessions(userId: string): Promise<void> {
     await this.ctx.db.deleteFrom(TABLES.sessions).where('user_id', '=', userId).execute();
+    await this.forgetSessions();
   }
 
   /** Creates a user with a password (CLI create-admin, admin tools). 409 email_taken on a duplicate. */

@@ -8,8 +8,8 @@ import { createCookieSessionReader } from './cookie-session.js';
 
 /**
  * Actor resolver (order -10): a better-auth session from `Authorization: Bearer <token>` or from
- * the session cookie. Sessions are read from the database on every request (no cache), so a
- * sign-out or revocation takes effect at once on every replica. A cookie session is an actor with
+ * the session cookie. A cookie's actor is kept per process for at most `session.cacheSeconds`
+ * (session-cache.ts); sign-outs, revocations and account changes flush it on every replica. A cookie session is an actor with
  * via 'session', so the kernel refuses it on an unsafe request from an untrusted origin (CSRF,
  * core/http/csrf.ts) on every Neptuno route.
  */
@@ -55,8 +55,14 @@ export function createSessionResolver(ctx: ModuleContext<AuthConfig>, runtime: A
     }
     const cookie = request.cookies?.[runtime.sessionCookieName];
     if (!cookie) return null;
+    const cached = runtime.sessions.get(cookie);
+    if (cached) return cached;
+    const stamp = runtime.sessions.stamp;
     const session = await readCookieSession(cookie);
     if (!session) return null;
-    return toActor(session, 'session');
+    // Frozen: the same object answers this cookie's next requests.
+    const actor = Object.freeze(await toActor(session, 'session'));
+    runtime.sessions.remember(cookie, actor, session.expiresAt, stamp);
+    return actor;
   };
 }
