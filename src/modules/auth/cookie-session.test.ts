@@ -17,7 +17,8 @@ const probe = defineModule({
 describe.each(targets)('cookie session reader on %s', (target) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp({ target, modules: [auth, probe] });
+    // The reader itself, every request: no per-process session cache (session-cache.test.ts covers it).
+    t = await createTestApp({ target, modules: [auth, probe], config: { modules: { auth: { session: { cacheSeconds: 0 } } } } });
   });
   afterAll(() => t?.close());
 

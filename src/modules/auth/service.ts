@@ -86,7 +86,6 @@ export class AuthService {
       .where('id', '=', id)
       .executeTakeFirst();
     if (!res.numUpdatedRows) throw notFound('user_not_found');
-    await this.forgetSessions();
   }
 
   /**
@@ -174,6 +173,7 @@ export class AuthService {
     this.assertRole(role);
     const res = await this.ctx.db.updateTable(TABLES.users).set({ role, updated_at: this.now() }).where('id', '=', userId).executeTakeFirst();
     if (!res.numUpdatedRows) throw notFound('user_not_found');
+    await this.forgetSessions();
   }
 
   private assertRole(role: string): void {
