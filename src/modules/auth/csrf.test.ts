@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defineModule } from '../../core/module.js';
 import { targets } from '../../testing/targets.js';
-import { createTestApp, type TestApp } from '../../testing/app.js';
+import type { TestApp } from '../../testing/app.js';
 import auth from './module.js';
-import { signUpAndIn, startTestSmtp, TEST_ORIGIN, type TestSmtp } from './test-helpers.js';
+import { signUpAndIn, TEST_ORIGIN, useAuthTestApp } from './test-helpers.js';
 
 /** Any Neptuno route, not one of better-auth's: the check lives in the actor resolver. */
 const probe = defineModule({
@@ -20,20 +20,12 @@ const FRONTEND = 'https://app.example.com';
 
 describe.each(targets)('CSRF protection of cookie sessions on %s', (target) => {
   let t: TestApp;
-  let smtp: TestSmtp;
 
-  beforeAll(async () => {
-    smtp = await startTestSmtp();
-    t = await createTestApp({
-      target,
-      modules: [auth, probe],
-      config: { mail: { url: smtp.url }, modules: { auth: { trustedOrigins: [FRONTEND, 'https://*.preview.example.com'] } } },
-    });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await smtp?.close();
-  });
+  useAuthTestApp(
+    target,
+    { modules: [auth, probe], config: { modules: { auth: { trustedOrigins: [FRONTEND, 'https://*.preview.example.com'] } } } },
+    (f) => ({ t } = f),
+  );
 
   const post = (url: string, headers: Record<string, string>) => t.app.inject({ method: 'POST', url, headers });
 

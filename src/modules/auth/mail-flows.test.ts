@@ -1,10 +1,10 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { targets } from '../../testing/targets.js';
 import { createTestApp, type TestApp } from '../../testing/app.js';
 import auth from './module.js';
-import { CookieJar, signIn, signUp, startTestSmtp, TEST_ORIGIN, TEST_PASSWORD, uniqueEmail, type TestSmtp } from './test-helpers.js';
+import { CookieJar, signIn, signUp, startTestSmtp, TEST_ORIGIN, TEST_PASSWORD, uniqueEmail, type TestSmtp, useAuthTestApp } from './test-helpers.js';
 
 /** The path and query of a link in an email, for app.inject. */
 const pathOf = (link: string) => {
@@ -17,22 +17,14 @@ describe.each(targets)('email verification and password reset over real SMTP (ct
   let t: TestApp;
   let smtp: TestSmtp;
 
-  beforeAll(async () => {
-    smtp = await startTestSmtp();
-    t = await createTestApp({
-      target,
-      modules: [auth],
+  useAuthTestApp(
+    target,
+    {
       workers: true, // ctx.mail sends through a job
-      config: {
-        mail: { url: smtp.url, from: 'Neptuno <auth@neptuno.test>' },
-        modules: { auth: { emailAndPassword: { requireEmailVerification: true } } },
-      },
-    });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await smtp?.close();
-  });
+      config: { mail: { from: 'Neptuno <auth@neptuno.test>' }, modules: { auth: { emailAndPassword: { requireEmailVerification: true } } } },
+    },
+    (f) => ({ t, smtp } = f),
+  );
 
   it('sends a verification link on sign-up; sign-in waits for it; following it verifies the email', async () => {
     const email = uniqueEmail('verify');

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defineModule } from '../../core/module.js';
 import { targets } from '../../testing/targets.js';
-import { createTestApp, type TestApp } from '../../testing/app.js';
+import type { TestApp } from '../../testing/app.js';
 import { recordEvents, type EventRecorder } from '../../testing/events.js';
 import guests from '../guests/module.js';
 import auth from './module.js';
@@ -9,7 +9,7 @@ import { createAdmin } from './admin.js';
 import { TABLES } from './schema.js';
 import { PLUGIN_TABLES } from './plugins/migrations.js';
 import * as OTPAuth from 'otpauth';
-import { CookieJar, signIn, signUp, signUpAndIn, startTestSmtp, TEST_ORIGIN, TEST_PASSWORD, uniqueEmail, type TestSmtp } from './test-helpers.js';
+import { CookieJar, signIn, signUp, signUpAndIn, TEST_ORIGIN, TEST_PASSWORD, uniqueEmail, useAuthTestApp } from './test-helpers.js';
 
 /** Shows the actor. */
 const probe = defineModule({
@@ -22,7 +22,6 @@ const probe = defineModule({
 
 describe.each(targets)('auth service, roles and identity events on %s', (target) => {
   let t: TestApp;
-  let smtp: TestSmtp;
   /** The identity events the app commits. */
   let events: EventRecorder;
   const seen = {
@@ -37,22 +36,17 @@ describe.each(targets)('auth service, roles and identity events on %s', (target)
     },
   };
 
-  beforeAll(async () => {
-    smtp = await startTestSmtp();
-    t = await createTestApp({
-      target,
+  useAuthTestApp(
+    target,
+    {
       modules: [auth, guests, probe],
-      config: {
-        roles: { user: { permissions: [] }, editor: { permissions: ['posts:*'] }, admin: { permissions: ['*'] } },
-        mail: { url: smtp.url },
-      },
-    });
-    events = recordEvents(t);
-  });
-  afterAll(async () => {
-    await t?.close();
-    await smtp?.close();
-  });
+      config: { roles: { user: { permissions: [] }, editor: { permissions: ['posts:*'] }, admin: { permissions: ['*'] } } },
+    },
+    (f) => {
+      t = f.t;
+      events = recordEvents(t);
+    },
+  );
 
   const whoami = async (cookie: string) => (await t.app.inject({ method: 'GET', url: '/v1/probe/whoami', headers: { cookie } })).json().actor;
 

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defineModule } from '../../core/module.js';
 import { targets } from '../../testing/targets.js';
 import { createTestApp, type TestApp } from '../../testing/app.js';
 import auth from './module.js';
 import { TABLES } from './schema.js';
-import { signIn, signUp, signUpAndIn, startTestSmtp, TEST_ORIGIN, TEST_PASSWORD, uniqueEmail, type TestSmtp } from './test-helpers.js';
+import { signIn, signUp, signUpAndIn, startTestSmtp, TEST_ORIGIN, TEST_PASSWORD, uniqueEmail, useAuthTestApp } from './test-helpers.js';
 
 /** A module that shows who the kernel thinks is calling. */
 const probe = defineModule({
@@ -17,16 +17,8 @@ const probe = defineModule({
 
 describe.each(targets)('auth sessions on %s', (target) => {
   let t: TestApp;
-  let smtp: TestSmtp;
 
-  beforeAll(async () => {
-    smtp = await startTestSmtp();
-    t = await createTestApp({ target, modules: [auth, probe], config: { mail: { url: smtp.url } } });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await smtp?.close();
-  });
+  useAuthTestApp(target, { modules: [auth, probe] }, (f) => ({ t } = f));
 
   const whoami = async (headers: Record<string, string>) =>
     (await t.app.inject({ method: 'GET', url: '/v1/probe/whoami', headers })).json().actor;

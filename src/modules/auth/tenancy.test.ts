@@ -6,7 +6,7 @@ import { createTestApp, type TestApp } from '../../testing/app.js';
 import auth from './module.js';
 import { PLUGIN_TABLES } from './plugins/migrations.js';
 import { requireTenant, scopeToTenant, tenantValue } from '../../core/db/tenant.js';
-import { CookieJar, signIn, signUpAndIn, startTestSmtp, TEST_ORIGIN, TEST_PASSWORD, uniqueEmail, type SignedIn, type TestSmtp } from './test-helpers.js';
+import { CookieJar, signIn, signUpAndIn, TEST_ORIGIN, TEST_PASSWORD, uniqueEmail, type SignedIn, type TestSmtp, useAuthTestApp } from './test-helpers.js';
 
 /** A module with tenant-scoped rows, written the way a Neptuno module would use the helper. */
 const notes = defineModule({
@@ -50,19 +50,11 @@ describe.each(targets)('tenants on %s', (target) => {
   let t: TestApp;
   let smtp: TestSmtp;
 
-  beforeAll(async () => {
-    smtp = await startTestSmtp();
-    t = await createTestApp({
-      target,
-      modules: [auth, notes],
-      workers: true, // emails are sent by a job
-      config: { mail: { url: smtp.url }, modules: { auth: { tenants: { enabled: true } } } },
-    });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await smtp?.close();
-  });
+  useAuthTestApp(
+    target,
+    { modules: [auth, notes], workers: true /* emails are sent by a job */, config: { modules: { auth: { tenants: { enabled: true } } } } },
+    (f) => ({ t, smtp } = f),
+  );
 
   const call = (method: 'GET' | 'POST', url: string, s: Pick<SignedIn, 'cookie'>, payload?: object) =>
     t.app.inject({ method, url, headers: { origin: TEST_ORIGIN, cookie: s.cookie }, ...(payload ? { payload } : {}) });

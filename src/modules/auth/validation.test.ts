@@ -1,22 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { targets } from '../../testing/targets.js';
-import { createTestApp, type TestApp } from '../../testing/app.js';
-import auth from './module.js';
+import type { TestApp } from '../../testing/app.js';
 import { TABLES } from './schema.js';
-import { signIn, signUp, startTestSmtp, TEST_ORIGIN, TEST_PASSWORD, uniqueEmail, type TestSmtp } from './test-helpers.js';
+import { signIn, signUp, TEST_ORIGIN, TEST_PASSWORD, uniqueEmail, type TestSmtp, useAuthTestApp } from './test-helpers.js';
 
 describe.each(targets)('auth input validation and enumeration safety on %s', (target) => {
   let t: TestApp;
   let smtp: TestSmtp;
 
-  beforeAll(async () => {
-    smtp = await startTestSmtp();
-    t = await createTestApp({ target, modules: [auth], workers: true, config: { mail: { url: smtp.url } } });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await smtp?.close();
-  });
+  useAuthTestApp(target, { workers: true }, (f) => ({ t, smtp } = f));
 
   const countRows = async () => {
     const users = await t.ctx.db.selectFrom(TABLES.users).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
