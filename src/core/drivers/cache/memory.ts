@@ -46,13 +46,7 @@ export class MemoryCache implements Cache {
   }
 
   async getOrSet<T>(key: string, ttlMs: number | undefined, loader: () => Promise<T>): Promise<T> {
-    checkTtl(ttlMs);
-    return this.inflight.run(
-      key,
-      () => this.get<T>(key),
-      loader,
-      (value) => this.set(key, value, ttlMs),
-    );
+    return this.inflight.getOrSet(this, key, ttlMs, loader);
   }
 
   async close(): Promise<void> {

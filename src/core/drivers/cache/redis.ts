@@ -59,13 +59,7 @@ export class RedisCache implements Cache {
   }
 
   async getOrSet<T>(key: string, ttlMs: number | undefined, loader: () => Promise<T>): Promise<T> {
-    checkTtl(ttlMs);
-    return this.inflight.run(
-      key,
-      () => this.get<T>(key),
-      loader,
-      (value) => this.set(key, value, ttlMs),
-    );
+    return this.inflight.getOrSet(this, key, ttlMs, loader);
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,5 @@
+import type { Cache } from './contract.js';
+
 /** Values travel as JSON on both shapes, so code cannot come to rely on in-memory object identity. */
 export function encode(value: unknown): string | undefined {
   return JSON.stringify(value);
@@ -25,6 +27,17 @@ interface Inflight {
  */
 export class InflightLoads {
   private readonly loads = new Map<string, Inflight>();
+
+  /** The whole `Cache.getOrSet` of a driver, given the driver's own get and set. */
+  getOrSet<T>(cache: Pick<Cache, 'get' | 'set'>, key: string, ttlMs: number | undefined, loader: () => Promise<T>): Promise<T> {
+    checkTtl(ttlMs);
+    return this.run(
+      key,
+      () => cache.get<T>(key),
+      loader,
+      (value) => cache.set(key, value, ttlMs),
+    );
+  }
 
   run<T>(
     key: string,
