@@ -3,7 +3,7 @@
 // typecheck` does that) so `neptuno start` loads plain JavaScript with no loader hooks: start-up
 // is then dominated by the dependencies, not by compiling TypeScript on the fly.
 // Runs on `npm install` (prepare) and, when sources changed since, from bin/neptuno.mjs.
-import { build } from 'esbuild';
+import { build, stop } from 'esbuild';
 import { cpSync, existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +40,8 @@ export async function buildDist() {
   // Data files read next to their module (e.g. the common-password list).
   for (const f of files.filter((f) => !f.endsWith('.ts'))) cpSync(f, join(out, relative(root, f)));
   writeFileSync(join(out, '.stamp'), new Date().toISOString());
+  // The esbuild service is a child process (~70 MB): not kept alive under the server that follows.
+  await stop();
 }
 
 /** True when dist/ is missing or older than any file under src/. */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { hash, verify, type Algorithm } from '@node-rs/argon2';
+import type { Algorithm } from '@node-rs/argon2';
 
 /**
  * Password hashing and the password policy. Hashes are argon2id PHC strings with the OWASP
@@ -9,15 +9,20 @@ import { hash, verify, type Algorithm } from '@node-rs/argon2';
 const ARGON2ID = 2 as Algorithm; // Algorithm is a const enum; isolatedModules cannot read it.
 export const ARGON2_OPTIONS = { algorithm: ARGON2ID, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 
-export function hashPassword(password: string): Promise<string> {
-  return hash(password, ARGON2_OPTIONS);
+// The native argon2 binding (~12 MB resident) loads on the first hash or check, not at start:
+// an idle server, or one serving only signed-in reads, never needs it.
+let argon2: Promise<typeof import('@node-rs/argon2')> | undefined;
+const loadArgon2 = () => (argon2 ??= import('@node-rs/argon2'));
+
+export async function hashPassword(password: string): Promise<string> {
+  return (await loadArgon2()).hash(password, ARGON2_OPTIONS);
 }
 
 export async function verifyPassword({ hash: stored, password }: { hash: string; password: string }): Promise<boolean> {
   // A hash written by another scheme (e.g. better-auth's scrypt default) must not crash sign-in.
   if (!stored.startsWith('$argon2')) return false;
   try {
-    return await verify(stored, password);
+    return await (await loadArgon2()).verify(stored, password);
   } catch {
     return false;
   }
