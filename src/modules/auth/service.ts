@@ -8,6 +8,7 @@ import { hashPassword } from './password.js';
 import { TABLES, userOwnedTables } from './schema.js';
 import { PLUGIN_TABLES } from './plugins/migrations.js';
 import { assertPasswordPolicy, isValidEmail, isValidName } from './validation.js';
+import { boolValue, toIso } from '../../core/db/dialect.js';
 
 export interface AuthUser {
   id: string;
@@ -28,8 +29,6 @@ export interface CreateUserInput {
   emailVerified?: boolean;
 }
 
-/** SQLite stores better-auth's dates as ISO text, PostgreSQL as timestamptz. */
-const toIso = (v: unknown) => (v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
 
 /**
  * What other modules may do with accounts (ctx.services.auth). Writes go straight to our tables
@@ -95,7 +94,7 @@ export class AuthService {
    * still join. The 2FA flag goes too: an anonymous account has no second factor to ask for.
    */
   async anonymizeUser(id: string): Promise<void> {
-    const bool = (v: boolean) => (this.ctx.dialect === 'postgres' ? v : Number(v));
+    const bool = (v: boolean) => boolValue(this.ctx.dialect, v);
     await this.ctx.tx(async (trx) => {
       const current = await trx.selectFrom(TABLES.users).select('email').where('id', '=', id).executeTakeFirst();
       if (!current) throw notFound('user_not_found');
@@ -148,7 +147,7 @@ export class AuthService {
             id,
             name: input.name,
             email,
-            email_verified: this.ctx.dialect === 'postgres' ? verified : Number(verified),
+            email_verified: boolValue(this.ctx.dialect, verified),
             image: null,
             role,
             created_at: now,
