@@ -64,7 +64,9 @@ async function serve(kind: string) {
       database: { url: `sqlite:${join(dir, 'bench.db')}` },
       server: { host: '127.0.0.1', port: 0 },
       log: { level: process.env.BENCH_LOG_LEVEL ?? 'info' },
-      modules: { gamification: { eventTypes: { click: { points: 1 } } } },
+      // `neptuno-nocache`: the same server reading the session row on every request (the signed-in
+      // /me before the session cache), for a same-run comparison.
+      modules: { gamification: { eventTypes: { click: { points: 1 } } }, ...(kind === 'neptuno-nocache' ? { auth: { session: { cacheSeconds: 0 } } } : {}) },
     },
     modules,
   );
@@ -157,6 +159,7 @@ async function main() {
   const rounds = Number(values.rounds);
   const neptuno = await start('neptuno');
   const bare = await start('bare');
+  const noCache = values.cases!.split(',').includes('meUserNoCache') ? await start('neptuno-nocache') : null;
   try {
     const guest = await fetch(`${neptuno.url}/v1/public/guest`, { method: 'POST' });
     const cookie = guest.headers.get('set-cookie')!.split(';')[0];
@@ -164,11 +167,15 @@ async function main() {
     // A signed-in user's session cookie, for /me as the issue measures it (the guest cookie too).
     const origin = { origin: 'http://localhost:8000', 'content-type': 'application/json' };
     const account = { email: `bench-${Date.now()}@example.com`, password: 'Feria-de-Medellin-2026', name: 'Bench' };
-    await fetch(`${neptuno.url}/v1/auth/sign-up/email`, { method: 'POST', headers: origin, body: JSON.stringify(account) });
-    const signIn = await fetch(`${neptuno.url}/v1/auth/sign-in/email`, { method: 'POST', headers: origin, body: JSON.stringify({ email: account.email, password: account.password }) });
-    const session = signIn.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-    if (!signIn.ok || !session) throw new Error(`bench sign-in failed: ${signIn.status} ${await signIn.text()}`);
-    const userHeaders = { cookie: session };
+    const signedIn = async (server: Server) => {
+      await fetch(`${server.url}/v1/auth/sign-up/email`, { method: 'POST', headers: origin, body: JSON.stringify(account) });
+      const signIn = await fetch(`${server.url}/v1/auth/sign-in/email`, { method: 'POST', headers: origin, body: JSON.stringify({ email: account.email, password: account.password }) });
+      const session = signIn.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      if (!signIn.ok || !session) throw new Error(`bench sign-in failed: ${signIn.status} ${await signIn.text()}`);
+      return { cookie: session };
+    };
+    const userHeaders = await signedIn(neptuno);
+    const noCacheHeaders = noCache ? await signedIn(noCache) : {};
     // Rates in events/s for the batch cases (requests x 100); CPU in µs per event, or per request.
     const perEvent = ([rate, cpu]: [number, number]): [number, number] => [rate * BATCH, cpu / BATCH];
     const cases: Record<string, () => Promise<[number, number]>> = {
@@ -176,13 +183,14 @@ async function main() {
       echo: async () => perEvent(await rps(bare, { url: `${bare.url}/echo`, method: 'POST', batch: true })),
       me: () => rps(neptuno, { url: `${neptuno.url}/v1/gamification/me`, headers }),
       meUser: () => rps(neptuno, { url: `${neptuno.url}/v1/gamification/me`, headers: userHeaders }),
+      meUserNoCache: () => rps(noCache!, { url: `${noCache!.url}/v1/gamification/me`, headers: noCacheHeaders }),
       hello: () => rps(bare, { url: `${bare.url}/hello` }),
     };
     const chosen = values.cases!.split(',').filter((c) => c in cases);
     const samples: Record<string, Array<[number, number]>> = Object.fromEntries(chosen.map((c) => [c, []]));
     for (let r = 0; r < rounds; r++) for (const name of chosen) samples[name].push(await cases[name]());
     // Cases left out print as NaN.
-    const m: Record<string, number> = { ingest: NaN, echo: NaN, me: NaN, meUser: NaN, hello: NaN };
+    const m: Record<string, number> = { ingest: NaN, echo: NaN, me: NaN, meUser: NaN, meUserNoCache: NaN, hello: NaN };
     const cpu: Record<string, number> = { ...m };
     for (const [k, v] of Object.entries(samples)) {
       m[k] = median(v.map((x) => x[0]));
@@ -204,12 +212,16 @@ async function main() {
     console.log(`  bare Fastify hello                              ${fmt(m.hello)} req/s`);
     console.log(`  /me / bare hello: guest ${((m.me / m.hello) * 100).toFixed(1)}%, signed-in user ${((m.meUser / m.hello) * 100).toFixed(1)}% (target >= 50%)`);
     console.log(`  server CPU: ingestion ${cpu.ingest.toFixed(1)} µs/event vs echo ${cpu.echo.toFixed(1)} µs/event (echo = ${((cpu.echo / cpu.ingest) * 100).toFixed(1)}% of ingestion's cost)`);
-    console.log(`  server CPU: /me (user) ${cpu.meUser.toFixed(0)} µs/request`);
+    console.log(`  server CPU: /me (user) ${cpu.meUser.toFixed(0)} µs/request (hello = ${((cpu.hello / cpu.meUser) * 100).toFixed(1)}% of it)`);
+    if (noCache) {
+      console.log(`  GET /v1/gamification/me (user, no session cache) ${fmt(m.meUserNoCache)} req/s, ${cpu.meUserNoCache.toFixed(0)} µs/request (hello = ${((cpu.hello / cpu.meUserNoCache) * 100).toFixed(1)}% of it; /me / hello ${((m.meUserNoCache / m.hello) * 100).toFixed(1)}%)`);
+    }
     console.log(`  server CPU: /me ${cpu.me.toFixed(0)} µs/request vs hello ${cpu.hello.toFixed(0)} µs/request (hello = ${((cpu.hello / cpu.me) * 100).toFixed(1)}% of /me's cost)`);
     console.log(`  (the guest ended with ${me.points.total.toLocaleString('en-US')} points)`);
   } finally {
     await neptuno.stop();
     await bare.stop();
+    await noCache?.stop();
   }
 }
 
