@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import type pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase, type Transaction } from 'kysely';
+import { listenPg } from './listen.js';
 import { guardedDialect, openTransaction, TransactionTimeoutError, txContext, type TxStore } from './tx-guard.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -27,6 +28,8 @@ export interface Database {
   openTransaction(): TxStore | undefined;
   ping(): Promise<void>;
   destroy(): Promise<void>;
+  /** PostgreSQL only: LISTEN on `channel` over a dedicated connection; returns the stop function. */
+  listen?(channel: string, onNotify: () => void): () => Promise<void>;
 }
 
 export interface TxOptions {
@@ -128,6 +131,10 @@ export function createDatabase(opts: DatabaseOptions): Database {
     async destroy() {
       await db.destroy();
     },
+    listen:
+      dialect === 'postgres'
+        ? (channel, onNotify) => listenPg({ connectionString: target, options: opts.schema ? `-c search_path=${opts.schema},public` : undefined }, channel, onNotify)
+        : undefined,
   };
 }
 

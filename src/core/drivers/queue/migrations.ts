@@ -1,4 +1,8 @@
-import type { Kysely, Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
+import { dialectOf } from '../../db/dialect.js';
+
+/** PostgreSQL channel the job table notifies on insert; idle workers LISTEN on it. */
+export const JOBS_CHANNEL = 'neptuno_jobs';
 
 /**
  * The SQL queue's table. Times are epoch milliseconds in BIGINT (INTEGER on SQLite) so
@@ -36,6 +40,25 @@ export const queueMigrations: Record<string, Migration> = {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async down(db: Kysely<any>) {
       await db.schema.dropTable('neptuno_jobs').ifExists().execute();
+    },
+  },
+  queue_0002_notify: {
+    // PostgreSQL: every INSERT statement on the table notifies idle workers. NOTIFY is
+    // transactional, so a job written inside a request's transaction wakes them when (and only
+    // if) it commits; one notification per statement, and PostgreSQL folds repeats within a
+    // transaction, so enqueueing costs no extra round trip. SQLite has no such thing (it polls).
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    async up(db: Kysely<any>) {
+      if (dialectOf(db) !== 'postgres') return;
+      await sql`create or replace function neptuno_jobs_notify() returns trigger language plpgsql as $$
+        begin perform pg_notify(${sql.lit(JOBS_CHANNEL)}, ''); return null; end $$`.execute(db);
+      await sql`create trigger neptuno_jobs_notify after insert on neptuno_jobs for each statement execute function neptuno_jobs_notify()`.execute(db);
+    },
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    async down(db: Kysely<any>) {
+      if (dialectOf(db) !== 'postgres') return;
+      await sql`drop trigger if exists neptuno_jobs_notify on neptuno_jobs`.execute(db);
+      await sql`drop function if exists neptuno_jobs_notify()`.execute(db);
     },
   },
 };

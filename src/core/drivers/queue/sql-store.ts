@@ -100,9 +100,10 @@ export class JobTable {
   }
 
   /**
-   * Claims up to `limit` due jobs of the given names in one UPDATE … RETURNING: waiting jobs
-   * whose time has come, and active jobs whose lease expired (their worker died) with attempts
-   * left. On PostgreSQL the inner SELECT takes row locks with SKIP LOCKED so concurrent workers
+   * Claims up to `limit` due jobs of the given names in one UPDATE … RETURNING over a LIMIT
+   * subquery: waiting jobs whose time has come, oldest first, read straight off the
+   * (state, run_at) index (expired leases are put back to waiting by releaseExpired, so the
+   * claim never scans active or completed rows). On PostgreSQL the inner SELECT takes row locks with SKIP LOCKED so concurrent workers
    * split the rows instead of queueing on them. On SQLite the UPDATE takes the write lock
    * before it reads, so the statement is atomic across connections and processes.
    */
@@ -112,13 +113,9 @@ export class JobTable {
     const due = this.db
       .selectFrom(TABLE)
       .select('id')
+      .where('state', '=', 'waiting')
+      .where('run_at', '<=', now)
       .where('name', 'in', names)
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('state', '=', 'waiting'), eb('run_at', '<=', now)]),
-          eb.and([eb('state', '=', 'active'), eb('locked_until', '<=', now), eb('attempts', '<', eb.ref('max_attempts'))]),
-        ]),
-      )
       .orderBy('run_at')
       .limit(limit)
       .$if(this.database.dialect === 'postgres', (q) => q.forUpdate().skipLocked());
@@ -128,6 +125,22 @@ export class JobTable {
       .where('id', 'in', due)
       .returningAll()
       .execute()) as JobRow[];
+  }
+
+  /**
+   * Active jobs whose lease expired (their worker died) go back to waiting when attempts are
+   * left; clearing the lock token fences the old worker out. Returns how many.
+   */
+  async releaseExpired(names: string[]): Promise<number> {
+    const r = await this.db
+      .updateTable(TABLE)
+      .set({ state: 'waiting', locked_until: null, lock_token: null })
+      .where('state', '=', 'active')
+      .where('locked_until', '<=', Date.now())
+      .where('name', 'in', names)
+      .where('attempts', '<', sql.ref('max_attempts'))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
   }
 
   /** Active jobs whose lease expired on their last attempt go dead instead of running again. */
@@ -155,14 +168,19 @@ export class JobTable {
     return Number(r.numUpdatedRows) > 0;
   }
 
-  async complete(row: JobRow): Promise<boolean> {
-    const r = await this.db
+  /**
+   * Completes many jobs of one claim (one lock token) in one statement; returns the ids it
+   * completed. An id missing from the answer lost its lease to another worker meanwhile.
+   */
+  async completeMany(token: string, ids: string[]): Promise<Set<string>> {
+    const rows = await this.db
       .updateTable(TABLE)
       .set({ state: 'completed', finished_at: Date.now(), locked_until: null, lock_token: null })
-      .where('id', '=', row.id)
-      .where('lock_token', '=', row.lock_token)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+      .where('id', 'in', ids)
+      .where('lock_token', '=', token)
+      .returning('id')
+      .execute();
+    return new Set(rows.map((r) => r.id as string));
   }
 
   /** Records a failed attempt: back to waiting after the backoff, or dead when none are left. */

@@ -2,13 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { Database, Db } from '../../db/database.js';
 import type { JobHandler, JobList, JobOptions, JobRecord, JobState, Queue, RescheduleOptions } from './contract.js';
 import { errorText, resolveJobOptions, resolveRunAt, type QueueLog, type QueueMetrics } from './shared.js';
+import { JOBS_CHANNEL } from './migrations.js';
 import { JobTable, type JobRow } from './sql-store.js';
 
 export interface SqlQueueOptions {
   database: Database;
   /** Handlers running at once in this process. Default 5. */
   concurrency?: number;
-  /** How often an idle worker looks for due jobs (delayed jobs, other replicas' enqueues). Default 1000. */
+  /**
+   * How often an idle worker looks for due jobs (delayed jobs, retries, expired leases, and on
+   * SQLite other processes' enqueues; on PostgreSQL those wake it at once through NOTIFY). Default 1000.
+   */
   pollIntervalMs?: number;
   /**
    * Lease of a claimed job. The worker renews it every half lease while the handler runs, so
@@ -36,6 +40,10 @@ export class SqlQueue implements Queue {
   private stopping = false;
   private wakeUp: (() => void) | null = null;
   private wakePending = false;
+  private unlisten: (() => Promise<void>) | null = null;
+  /** Finished jobs waiting for the next batched completion statement. */
+  private toComplete: Array<{ row: JobRow; done: (owned: boolean) => void; failed: (err: unknown) => void }> = [];
+  private readonly settling = new Set<Promise<void>>();
 
   constructor(private readonly opts: SqlQueueOptions) {
     this.table = new JobTable(opts.database);
@@ -78,7 +86,10 @@ export class SqlQueue implements Queue {
   async start(): Promise<void> {
     if (this.loop) return;
     this.stopping = false;
-    this.loop = this.handlers.size > 0 ? this.work() : null;
+    if (this.handlers.size === 0) return;
+    // PostgreSQL: jobs committed by any process (other replicas, the CLI) wake this worker at once.
+    this.unlisten = this.opts.database.listen?.(JOBS_CHANNEL, () => this.wake()) ?? null;
+    this.loop = this.work();
   }
 
   async stop(): Promise<void> {
@@ -86,8 +97,11 @@ export class SqlQueue implements Queue {
     this.wake();
     await this.loop;
     this.loop = null;
-    // A handler that finishes schedules nothing new, so one pass suffices.
+    await this.unlisten?.();
+    this.unlisten = null;
+    // A handler that finishes schedules nothing new, so one pass each suffices.
     await Promise.all([...this.running]);
+    await Promise.all([...this.settling]);
   }
 
   list(opts: { state?: JobState; limit?: number; cursor?: string } = {}): Promise<JobList> {
@@ -169,6 +183,7 @@ export class SqlQueue implements Queue {
               this.opts.log?.warn({ job: name }, 'Job lease expired on its last attempt; moved to dead');
               this.opts.metrics?.onDead(name);
             }
+            if ((await this.table.releaseExpired(names)) > 0) this.opts.log?.warn('Job leases expired (worker died?); jobs back to waiting');
           }
           const rows = await this.table.claim(names, free, this.visibilityTimeoutMs);
           claimed = rows.length;
@@ -193,6 +208,38 @@ export class SqlQueue implements Queue {
     });
   }
 
+  /**
+   * Queues a completion; every job finished in the same turn of the event loop is completed by
+   * one UPDATE per claim (the lock token fences each claim separately). If the statement fails
+   * the jobs stay active and run again once their lease runs out: at-least-once holds.
+   */
+  private completeLater(row: JobRow): Promise<boolean> {
+    return new Promise((done, failed) => {
+      if (this.toComplete.length === 0) setImmediate(() => void this.flushCompletions());
+      this.toComplete.push({ row, done, failed });
+    });
+  }
+
+  private async flushCompletions(): Promise<void> {
+    const batch = this.toComplete;
+    this.toComplete = [];
+    const byToken = new Map<string, typeof batch>();
+    for (const item of batch) {
+      const token = item.row.lock_token ?? '';
+      byToken.set(token, [...(byToken.get(token) ?? []), item]);
+    }
+    await Promise.all(
+      [...byToken].map(async ([token, items]) => {
+        try {
+          const completed = await this.table.completeMany(token, items.map((i) => i.row.id));
+          for (const i of items) i.done(completed.has(i.row.id));
+        } catch (err) {
+          for (const i of items) i.failed(err);
+        }
+      }),
+    );
+  }
+
   private async execute(row: JobRow): Promise<void> {
     const handler = this.handlers.get(row.name)!;
     const ctx = { id: row.id, name: row.name, attempt: Number(row.attempts) };
@@ -214,12 +261,20 @@ export class SqlQueue implements Queue {
     } finally {
       clearInterval(heartbeat);
     }
+    if (ok) {
+      // The slot frees now; the completion rides in the next batched statement.
+      const settled = this.completeLater(row).then(
+        (owned) => {
+          if (owned) this.opts.metrics?.onCompleted(row.name);
+          else this.opts.log?.warn({ jobId: row.id, job: row.name }, 'Job finished after its lease was lost; it may run again');
+        },
+        (err) => this.opts.log?.error({ err, jobId: row.id }, 'Could not record the job outcome'),
+      );
+      this.settling.add(settled);
+      void settled.finally(() => this.settling.delete(settled));
+      return;
+    }
     try {
-      if (ok) {
-        if (await this.table.complete(row)) this.opts.metrics?.onCompleted(row.name);
-        else this.opts.log?.warn({ jobId: row.id, job: row.name }, 'Job finished after its lease was lost; it may run again');
-        return;
-      }
       this.opts.metrics?.onFailed(row.name);
       const outcome = await this.table.fail(row, errorText(failure));
       const log = { err: failure, jobId: row.id, job: row.name, attempt: ctx.attempt };
