@@ -5,7 +5,7 @@ import { createDatabase, type Database } from '../../db/database.js';
 import { closeRedis, createRedis } from '../redis-connection.js';
 import { isolatedDatabase, targets, uniquePrefix, type IsolatedDatabase } from '../../../testing/targets.js';
 import type { JobContext, Queue } from './contract.js';
-import { createQueue, queueMigrations } from './index.js';
+import { createQueue, queueMigrations, SqlQueue } from './index.js';
 import type { QueueMetrics } from './shared.js';
 
 /** One contract, three shapes: SQL on SQLite, SQL on PostgreSQL, BullMQ on Redis. */
@@ -342,5 +342,39 @@ describe.each(variants)('queue contract: $label', ({ target, redisUrl }) => {
     await stopping;
     expect(finished).toBe(true);
     expect((await q.get(id))?.state).toBe('completed');
+  });
+});
+
+// No timings: the worker's poll interval is ten minutes, so only the NOTIFY can wake it in time.
+describe.each(targets.filter((t) => t.name === 'postgres'))('sql queue on PostgreSQL: LISTEN/NOTIFY', (target) => {
+  it('an idle worker wakes on jobs committed by another process, and not on a rolled-back one', async () => {
+    const iso = await isolatedDatabase(target);
+    const workerDb = createDatabase({ url: iso.url, schema: iso.schema });
+    const otherDb = createDatabase({ url: iso.url, schema: iso.schema });
+    try {
+      for (const m of Object.values(queueMigrations)) await m.up(workerDb.db);
+      const worker = new SqlQueue({ database: workerDb, pollIntervalMs: 600_000 });
+      const other = new SqlQueue({ database: otherDb });
+      const ran: string[] = [];
+      worker.register('ping', async (p: { n: string }) => void ran.push(p.n));
+      await worker.start();
+      // The first sweep and claim happen at start; from here the worker sleeps.
+      await waitFor(async () => (await worker.counts()).waiting === 0, 'idle worker');
+      await other.enqueue('ping', { n: 'direct' });
+      await waitFor(() => ran.includes('direct'), 'the job enqueued by another queue', 10_000);
+      await otherDb.tx(async (trx) => void (await other.enqueueIn(trx, [{ name: 'ping', payload: { n: 'in-tx' } }])));
+      await waitFor(() => ran.includes('in-tx'), 'the job committed by another transaction', 10_000);
+      await expect(otherDb.tx(async (trx) => {
+        await other.enqueueIn(trx, [{ name: 'ping', payload: { n: 'rolled-back' } }]);
+        throw new Error('roll back');
+      })).rejects.toThrow('roll back');
+      await worker.close();
+      expect(ran.sort()).toEqual(['direct', 'in-tx']);
+      expect((await worker.counts()).waiting).toBe(0);
+    } finally {
+      await workerDb.destroy();
+      await otherDb.destroy();
+      await iso.cleanup();
+    }
   });
 });
