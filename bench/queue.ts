@@ -2,7 +2,7 @@
  * Job queue throughput: enqueue then drain N no-op jobs and M small-write jobs (one INSERT each)
  * on Neptuno's SQL queue over SQLite and over PostgreSQL, on BullMQ (Redis), and on pg-boss 10
  * on the same PostgreSQL database, in one run, with default settings for every queue.
- *   node bin/run-ts.mjs bench/queue.ts [--noop 100000] [--writes 10000] [--only sqlite,postgres,bullmq,pgboss] [--boss-batch 1000]
+ *   node bin/run-ts.mjs bench/queue.ts [--noop 100000] [--writes 10000] [--only sqlite,postgres,bullmq,pgboss] [--boss-batch 1000] [--concurrency 5]
  *   BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test), BENCH_REDIS_URL (default redis://127.0.0.1:6379)
  * PostgreSQL work happens in scratch schemas (created and dropped here); Redis under a scratch prefix.
  * Enqueue CPU is this process's user+system CPU per enqueue (50 enqueues in flight), i.e. what
@@ -24,11 +24,14 @@ const { values } = parseArgs({
     writes: { type: 'string', default: '10000' },
     only: { type: 'string', default: 'sqlite,postgres,bullmq,pgboss' },
     'boss-batch': { type: 'string', default: '1000' },
+    // The SQL queue's concurrency, which also caps each claim: 5 is the default.
+    concurrency: { type: 'string', default: '5' },
   },
 });
 const N = Number(values.noop);
 const M = Number(values.writes);
 const only = new Set(values.only.split(','));
+const concurrency = Number(values.concurrency);
 // pg-boss 10's defaults (batchSize 1, a 2 s pause after every fetch) drain 0.5 jobs/s, so it gets
 // big batches and its shortest polling interval instead.
 const bossWork = { batchSize: Number(values['boss-batch']), pollingIntervalSeconds: 0.5 };
@@ -148,10 +151,10 @@ try {
   if (only.has('sqlite')) {
     const lite = createDatabase({ url: `sqlite:${join(dir, 'q.db')}` });
     await migrate(lite);
-    results.set('SQL queue, SQLite', await benchNeptuno(() => new SqlQueue({ database: lite }), lite, lite));
+    results.set('SQL queue, SQLite', await benchNeptuno(() => new SqlQueue({ database: lite, concurrency }), lite, lite));
     await lite.destroy();
   }
-  if (pgDb && only.has('postgres')) results.set('SQL queue, PostgreSQL', await benchNeptuno(() => new SqlQueue({ database: pgDb }), pgDb, pgDb));
+  if (pgDb && only.has('postgres')) results.set('SQL queue, PostgreSQL', await benchNeptuno(() => new SqlQueue({ database: pgDb, concurrency }), pgDb, pgDb));
   if (pgDb && only.has('pgboss')) results.set('pg-boss 10, PostgreSQL', await benchPgBoss(pgDb));
   if (pgDb && only.has('bullmq')) {
     await sql`truncate bench_writes`.execute(pgDb.db);
