@@ -37,6 +37,13 @@ export interface TxOptions {
   isolation?: 'read committed' | 'repeatable read' | 'serializable';
   /** Attempts on a retryable PostgreSQL error (40001, 40P01). */
   retries?: number;
+  /**
+   * After the commit, wait for this process's prompt delivery of the events the transaction
+   * emitted before returning (read-your-writes for the caller's next request: a guest merged at
+   * sign-in shows its points on the very next /me). Never throws: a failing handler is retried
+   * by its job as usual. Ignored when the call joins an already open transaction.
+   */
+  awaitDelivery?: boolean;
 }
 
 export interface DatabaseOptions {

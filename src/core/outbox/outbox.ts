@@ -90,7 +90,9 @@ export class Outbox {
   async tx<T>(fn: (trx: TxHandle) => Promise<T>, opts?: TxOptions): Promise<T> {
     const open = this.database.openTransaction();
     if (open?.handle) return fn(open.handle as TxHandle);
-    return (await this.transact(fn, opts)).result;
+    const { result, delivered } = await this.transact(fn, opts);
+    if (opts?.awaitDelivery) await delivered;
+    return result;
   }
 
   /**

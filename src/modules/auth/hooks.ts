@@ -23,7 +23,7 @@ export async function afterUserCreated(ctx: ModuleContext<AuthConfig>, user: { i
   // written by a transaction of its own right after; from there the kernel delivers it, retrying
   // failing handlers, and sign-up never fails because of a subscriber.
   try {
-    await ctx.tx(async (trx) => void trx.emit('user.registered', { userId: user.id, email: user.email }));
+    await ctx.tx(async (trx) => void trx.emit('user.registered', { userId: user.id, email: user.email }), { awaitDelivery: true });
   } catch (err) {
     ctx.log.error({ err, userId: user.id }, 'could not record user.registered');
   }
@@ -47,7 +47,7 @@ export async function afterSignIn(ctx: ModuleContext<AuthConfig>, user: { userId
     ctx.log.error({ err, userId }, 'sign-in budget reset failed');
   }
   try {
-    await ctx.tx(async (trx) => void trx.emit('user.signed_in', { userId }));
+    await ctx.tx(async (trx) => void trx.emit('user.signed_in', { userId }), { awaitDelivery: true });
   } catch (err) {
     // Signing in does not depend on its consequences being recorded.
     ctx.log.error({ err, userId }, 'could not record user.signed_in');

@@ -187,6 +187,7 @@ export class GuestService {
    * idempotent keyed on guestId. False if already merged or unknown.
    */
   async merge(guestId: string, userId: string): Promise<boolean> {
+    // awaitDelivery: the user who just signed in reads the merged points and badges on the next request.
     return this.ctx.tx(async (trx) => {
       const result = await typedTrx<GuestsTables>(trx)
         .updateTable('guests')
@@ -198,7 +199,7 @@ export class GuestService {
       trx.emit('guest.merged', { guestId, userId });
       trx.afterCommit(() => this.forgetLive([guestId]));
       return true;
-    });
+    }, { awaitDelivery: true });
   }
 
   /**
