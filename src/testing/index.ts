@@ -19,3 +19,4 @@ export {
   type SignedIn,
 } from './auth.js';
 export { recordEvents, settle, type EventRecorder } from './events.js';
+export { waitFor } from './wait.js';

@@ -10,6 +10,7 @@ import { defineModule } from '../module.js';
 import { createTestApp, type TestApp } from '../../testing/app.js';
 import { targets } from '../../testing/targets.js';
 import { readOutbox } from '../drivers/mail/outbox.js';
+import { waitFor as until } from '../../testing/wait.js';
 
 const BIN = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../bin/neptuno.mjs');
 
@@ -36,16 +37,6 @@ const welcome = defineModule({
     },
   },
 });
-
-async function until<T>(probe: () => Promise<T> | T, what: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 // The CLI runs as another process on the same database, so it must hold the same secret.
 const SECRET = 'mail-outbox-test-secret-0123456789-abcdefgh';

@@ -4,6 +4,7 @@ import { createTestApp, type TestApp } from '../../testing/app.js';
 import { targets } from '../../testing/targets.js';
 import { startTestSmtp, type TestSmtp } from '../../testing/smtp.js';
 import type { MailRequest } from './types.js';
+import { waitFor as until } from '../../testing/wait.js';
 
 /** A module that registers templates and sends from a route, as any user module would. */
 const shop = defineModule({
@@ -20,16 +21,6 @@ const shop = defineModule({
     app.post('/notify', async (request) => ({ jobId: await ctx.mail.send(request.body as MailRequest) }));
   },
 });
-
-async function until<T>(probe: () => Promise<T> | T, what: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 let seq = 0;
 const address = (label: string) => `${label}.${process.pid}.${seq++}@example.com`;

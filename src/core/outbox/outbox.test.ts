@@ -6,16 +6,7 @@ import { createTestApp, type TestApp } from '../../testing/app.js';
 import { recordEvents } from '../../testing/events.js';
 import { targets } from '../../testing/targets.js';
 import { TransactionMisuseError, TransactionTimeoutError } from '../db/tx-guard.js';
-
-async function waitFor<T>(probe: () => Promise<T> | T, what: string, timeoutMs = 30_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { waitFor } from '../../testing/wait.js';
 
 /** Another replica in its own process (replica.fixture.ts), sharing the test app's database and Redis. */
 function spawnReplica(t: TestApp, mode: string, env: Record<string, string> = {}) {

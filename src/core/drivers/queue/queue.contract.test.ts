@@ -7,6 +7,7 @@ import { isolatedDatabase, targets, uniquePrefix, type IsolatedDatabase } from '
 import type { JobContext, Queue } from './contract.js';
 import { createQueue, queueMigrations, SqlQueue } from './index.js';
 import type { QueueMetrics } from './shared.js';
+import { waitFor } from '../../../testing/wait.js';
 
 /** One contract, three shapes: SQL on SQLite, SQL on PostgreSQL, BullMQ on Redis. */
 const variants = targets.flatMap((t) => [
@@ -15,16 +16,6 @@ const variants = targets.flatMap((t) => [
 ]);
 
 const VT = 1000;
-
-async function waitFor<T>(probe: () => Promise<T> | T, what: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 function recordingMetrics() {
   const calls: string[] = [];
