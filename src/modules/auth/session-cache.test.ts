@@ -6,6 +6,7 @@ import auth from './module.js';
 import { authRuntime } from './runtime.js';
 import { TABLES } from './schema.js';
 import { signUpAndIn, TEST_ORIGIN } from './test-helpers.js';
+import { SessionCache } from './session-cache.js';
 
 const probe = defineModule({
   name: 'probe',
@@ -15,6 +16,17 @@ const probe = defineModule({
 });
 
 const BOUND_MS = 1_000;
+
+it('a cached session never outlives the cache lifetime, even when the event loop is busy', () => {
+  const cache = new SessionCache({ ttlMs: 100 });
+  const actor = Object.freeze({ type: 'user', id: 'u1' }) as never;
+  cache.remember('cookie', actor, Date.now() + 60_000, cache.stamp);
+  expect(cache.get('cookie')).toBe(actor);
+  // No timer can run during this busy wait (lru-cache's TTL clock is only refreshed by one).
+  const start = performance.now();
+  while (performance.now() - start <= 100);
+  expect(cache.get('cookie')).toBeUndefined();
+});
 
 describe.each(targets)('session cache across replicas on %s', (target) => {
   let a: TestApp;

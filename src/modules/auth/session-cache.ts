@@ -17,7 +17,8 @@ const CHANNEL = 'auth.sessions.invalidate';
  * revoked session still resolving on another replica for at most `ttlMs`.
  */
 export class SessionCache {
-  private readonly entries: LRUCache<string, { actor: Actor; expiresAt: number }> | null;
+  private readonly entries: LRUCache<string, { actor: Actor; expiresAt: number; until: number }> | null;
+  private readonly ttlMs: number;
   /** Bumped by every flush: a database read that raced one is not cached. */
   private epoch = 0;
   private unsubscribe?: Unsubscribe;
@@ -26,6 +27,7 @@ export class SessionCache {
 
   constructor(opts: { ttlMs: number; maxEntries?: number; onError?: (err: unknown) => void }) {
     this.onError = opts.onError ?? (() => {});
+    this.ttlMs = opts.ttlMs;
     this.entries = opts.ttlMs > 0 ? new LRUCache({ max: opts.maxEntries ?? 50_000, ttl: opts.ttlMs }) : null;
   }
 
@@ -33,7 +35,10 @@ export class SessionCache {
   get(cookieValue: string): Actor | undefined {
     const hit = this.entries?.get(cookieValue);
     if (!hit) return undefined;
-    if (hit.expiresAt > Date.now()) return hit.actor;
+    // The lifetime is checked here on a fresh monotonic clock: lru-cache's own TTL check reuses a
+    // clock reading until a 1 ms timer clears it, which a busy event loop delays, so on its own an
+    // entry could outlive ttlMs by a loop turn. Its TTL only frees the memory.
+    if (hit.until > performance.now() && hit.expiresAt > Date.now()) return hit.actor;
     this.entries!.delete(cookieValue);
     return undefined;
   }
@@ -44,7 +49,7 @@ export class SessionCache {
   }
 
   remember(cookieValue: string, actor: Actor, expiresAt: number, stamp: number): void {
-    if (this.entries && stamp === this.epoch) this.entries.set(cookieValue, { actor, expiresAt });
+    if (this.entries && stamp === this.epoch) this.entries.set(cookieValue, { actor, expiresAt, until: performance.now() + this.ttlMs });
   }
 
   /** Forgets every cached session in this process only. */
