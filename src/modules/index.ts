@@ -5,12 +5,13 @@ import users from './users/module.js';
 import apiKeys from './api-keys/module.js';
 import coupons from './coupons/module.js';
 import gamification from './gamification/module.js';
+import notifications from './notifications/module.js';
 
 /**
  * Modules shipped with Neptuno. Each runs unless `modules.<name>.enabled: false` in neptuno.yaml.
  * Your own modules live outside src/ and are listed in `moduleFiles:` in neptuno.yaml.
  */
-export const builtinModules: AnyModule[] = [auth, guests, users, apiKeys, coupons, gamification];
+export const builtinModules: AnyModule[] = [auth, guests, users, apiKeys, coupons, gamification, notifications];
 
 // Also by name (re-exported by `neptuno`), for tests and apps that run only some of them.
-export { auth, guests, users, apiKeys, coupons, gamification };
+export { auth, guests, users, apiKeys, coupons, gamification, notifications };

@@ -1,0 +1,156 @@
+import { Type, type Static } from 'typebox';
+
+const Name = (description: string) => Type.String({ pattern: '^[a-z][a-z0-9_-]{0,63}$', description });
+
+/** One locale of a notification type's text, as Handlebars sources (`{{points}}`, `{{badge}}`). */
+export const TemplateSchema = Type.Object(
+  {
+    /** Short headline: inbox title, push title, SMS first line. */
+    title: Type.String({ minLength: 1, maxLength: 500 }),
+    /** Plain-text body: inbox, push, SMS. */
+    body: Type.String({ minLength: 1, maxLength: 5000 }),
+    /** Where a click leads (absolute URL or an app path like /badges/{{badge}}). */
+    url: Type.Optional(Type.String({ maxLength: 2000 })),
+    /** Email subject (default: the title). */
+    subject: Type.Optional(Type.String({ maxLength: 500 })),
+    /** Email HTML (default: the body in a paragraph, plus a button to `url`). Values are HTML-escaped. */
+    html: Type.Optional(Type.String({ maxLength: 50_000 })),
+  },
+  { additionalProperties: false },
+);
+export type TemplateSource = Static<typeof TemplateSchema>;
+
+const Templates = Type.Object({ es: Type.Optional(TemplateSchema), en: Type.Optional(TemplateSchema) }, { additionalProperties: false });
+
+/** A notification type: what it says, where it goes by default, and what users may switch off. */
+export const TypeSchema = Type.Object(
+  {
+    /** Channels used when a send names none. */
+    channels: Type.Array(Name('channel'), { minItems: 1, default: ['inapp'] }),
+    /** May users turn this type off per channel (preferences, unsubscribe links)? */
+    optOut: Type.Boolean({ default: true }),
+    /** Sent as critical by default (bypasses quiet hours and preferences). */
+    critical: Type.Boolean({ default: false }),
+    templates: Templates,
+    /**
+     * Group sends to the same recipient within `windowSeconds` into one message (ten "you got
+     * points" become one). `key` (Handlebars over data) splits groups; the digest templates get
+     * `{{count}}`, `{{items}}` (each send's data), `{{first}}` and `{{last}}`.
+     */
+    digest: Type.Optional(
+      Type.Object(
+        {
+          windowSeconds: Type.Integer({ minimum: 10, maximum: 7 * 86_400 }),
+          key: Type.Optional(Type.String({ maxLength: 200 })),
+          templates: Templates,
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type NotificationTypeConfig = Static<typeof TypeSchema>;
+
+const RetrySchema = Type.Object(
+  {
+    attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+    backoffMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400_000 })),
+    maxBackoffMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 86_400_000 })),
+  },
+  { additionalProperties: false },
+);
+
+/** One channel's switch and retry policy; providers add their own keys (secrets come from the environment). */
+const ChannelSchema = Type.Object(
+  { enabled: Type.Boolean({ default: true }), retry: Type.Optional(RetrySchema) },
+  { additionalProperties: true },
+);
+
+/** A domain event turned into a notification without code. */
+export const EventWiringSchema = Type.Object(
+  {
+    type: Name('notification type'),
+    /**
+     * The payload field naming the recipient: `userId`, `guestId`, `tenantId`, or `actor` for
+     * `{ actorType, actorId }` payloads (gamification). A dotted path reaches nested fields (`owner.userId`).
+     */
+    to: Type.String({ minLength: 1, maxLength: 100 }),
+    channels: Type.Optional(Type.Array(Name('channel'), { minItems: 1 })),
+    critical: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type EventWiring = Static<typeof EventWiringSchema>;
+
+const HHMM = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' });
+
+export const NotificationsConfigSchema = Type.Object(
+  {
+    channels: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_-]{0,31}$' }), ChannelSchema, {
+      default: { inapp: { enabled: true }, email: { enabled: true } },
+    }),
+    /** Notification types by name (modules may declare more with `notifications.defineType`). */
+    types: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_-]{0,63}$' }), TypeSchema, {
+      default: {
+        message: {
+          channels: ['inapp'],
+          optOut: false,
+          critical: false,
+          templates: { es: { title: '{{title}}', body: '{{body}}' }, en: { title: '{{title}}', body: '{{body}}' } },
+        },
+        badge: {
+          channels: ['inapp', 'email'],
+          optOut: true,
+          critical: false,
+          templates: {
+            es: { title: '¡Nueva insignia!', body: 'Ganaste la insignia {{badge}}.' },
+            en: { title: 'New badge!', body: 'You earned the {{badge}} badge.' },
+          },
+        },
+        level_up: {
+          channels: ['inapp', 'email'],
+          optOut: true,
+          critical: false,
+          templates: {
+            es: { title: '¡Subiste de nivel!', body: 'Ahora estás en el nivel {{level}}.' },
+            en: { title: 'Level up!', body: 'You reached the {{level}} level.' },
+          },
+        },
+      },
+    }),
+    /** Domain events → notification types: `'badge.awarded': { type: badge, to: actor }`. */
+    events: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_.-]{0,99}$' }), EventWiringSchema, {
+      default: { 'badge.awarded': { type: 'badge', to: 'actor' }, 'level.up': { type: 'level_up', to: 'actor' } },
+    }),
+    quietHours: Type.Object(
+      {
+        /** Hold non-critical notifications on every channel but in-app during the night, by the user's time zone. */
+        enabled: Type.Boolean({ default: true }),
+        start: { ...HHMM, default: '22:00' },
+        end: { ...HHMM, default: '08:00' },
+        /** For users without a time zone in their profile. */
+        defaultTimezone: Type.String({ default: 'UTC', maxLength: 64 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /** Default retry policy of a channel that declares none (its yaml `retry` wins over both). */
+    retry: Type.Object(
+      {
+        attempts: Type.Integer({ minimum: 1, maximum: 50, default: 6 }),
+        backoffMs: Type.Integer({ minimum: 1, maximum: 86_400_000, default: 10_000 }),
+        maxBackoffMs: Type.Integer({ minimum: 1, maximum: 7 * 86_400_000, default: 3_600_000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /** Inbox items older than this are removed by a daily cron. */
+    inboxKeepDays: Type.Integer({ minimum: 1, maximum: 3650, default: 180 }),
+    /** Delivery and attempt records older than this are removed by the same cron (dead ones too). */
+    deliveryKeepDays: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
+    /** Recipients resolved per batch when a send targets a tenant or a segment. */
+    fanOutBatch: Type.Integer({ minimum: 1, maximum: 5000, default: 500 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export type NotificationsConfig = Static<typeof NotificationsConfigSchema>;
