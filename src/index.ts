@@ -40,7 +40,7 @@ export type { IdempotencyClaim, IdempotentRouteOptions } from './core/http/idemp
 // The shipped modules by name (`createTestApp({ modules: [auth, guests, mine] })`). Exporting them
 // from the entry also brings their `Services` and `DomainEvents` declarations into every program
 // that imports `neptuno`, so `ctx.services.users` and `on: { 'user.registered': … }` type-check.
-export { builtinModules, auth, guests, users, apiKeys, coupons, gamification, notifications } from './modules/index.js';
+export { builtinModules, auth, guests, users, apiKeys, coupons, gamification, notifications, payments } from './modules/index.js';
 export { verifyServiceJwt } from './modules/auth/jwt.js';
 // Notification channels (docs/notifications.md): the contract a provider implements.
 export type { NotificationChannel, Delivery, DeliveryContent, ChannelResult, ChannelContext, ChannelRetryPolicy, Recipient } from './modules/notifications/channels/contract.js';

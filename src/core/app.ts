@@ -35,7 +35,7 @@ export interface CreateAppOptions {
   config: AppConfig;
   /** Validated `modules.<name>` sections (with defaults), by module name. */
   moduleConfigs?: Record<string, unknown>;
-  /** Every module available; which run is decided by `modules.<name>.enabled` (default on). */
+  /** Every module available; which run is decided by `modules.<name>.enabled` (default: the module's enabledByDefault, else on). */
   modules: AnyModule[];
   secret: string;
   logger?: Logger;
@@ -73,7 +73,8 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
   const log = opts.logger ?? createLogger(config);
   // Pagination cursors are signed with the secret, so replicas accept each other's.
   useCursorSecret(opts.secret);
-  const isEnabled = (name: string) => config.modules[name]?.enabled ?? true;
+  const byName = new Map(opts.modules.map((m) => [m.name, m]));
+  const isEnabled = (name: string) => config.modules[name]?.enabled ?? byName.get(name)?.enabledByDefault ?? true;
   const modules = resolveModules(opts.modules, isEnabled);
 
   const closers: Array<() => Promise<void>> = [];

@@ -130,6 +130,11 @@ export type ModuleEventHandlers<C> = {
 export interface ModuleDefinition<S extends TObject = TObject, N extends string = string> {
   name: N;
   dependsOn?: string[];
+  /**
+   * Whether the module runs when neptuno.yaml says nothing (default true). Modules that move
+   * money or need accounts elsewhere (payments) ship off: `modules.<name>.enabled: true` turns them on.
+   */
+  enabledByDefault?: boolean;
   /** TypeBox schema of `modules.<name>` in neptuno.yaml (besides `enabled`), with defaults. */
   config?: S;
   /** Ordered by name (use 0001_init, 0002_…); written with Kysely's schema builder for both dialects. */

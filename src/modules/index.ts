@@ -6,12 +6,14 @@ import apiKeys from './api-keys/module.js';
 import coupons from './coupons/module.js';
 import gamification from './gamification/module.js';
 import notifications from './notifications/module.js';
+import payments from './payments/module.js';
 
 /**
- * Modules shipped with Neptuno. Each runs unless `modules.<name>.enabled: false` in neptuno.yaml.
+ * Modules shipped with Neptuno. Each runs unless `modules.<name>.enabled: false` in neptuno.yaml;
+ * those that ship off (`enabledByDefault: false`: payments) run once `enabled: true` says so.
  * Your own modules live outside src/ and are listed in `moduleFiles:` in neptuno.yaml.
  */
-export const builtinModules: AnyModule[] = [auth, guests, users, apiKeys, coupons, gamification, notifications];
+export const builtinModules: AnyModule[] = [auth, guests, users, apiKeys, coupons, gamification, notifications, payments];
 
 // Also by name (re-exported by `neptuno`), for tests and apps that run only some of them.
-export { auth, guests, users, apiKeys, coupons, gamification, notifications };
+export { auth, guests, users, apiKeys, coupons, gamification, notifications, payments };

@@ -241,6 +241,15 @@ roles:
     expect(load('modules:\n  shop: { currency: EUR }\n', { modules: [shop] }).moduleConfigs.shop).toEqual({ currency: 'EUR' });
   });
 
+  it('leaves a module that ships off (enabledByDefault: false) off until its section turns it on', () => {
+    const shop = { name: 'shop', enabledByDefault: false, config: Type.Object({ currency: Type.String() }) };
+    expect(load(null, { modules: [shop] }).config.modules.shop.enabled).toBe(false);
+    expect(load('modules:\n  shop: {}\n', { modules: [shop] }).config.modules.shop.enabled).toBe(false);
+    const [issue] = issuesOf(() => load('modules:\n  shop: { enabled: true }\n', { modules: [shop] }));
+    expect(issue).toMatchObject({ path: 'modules.shop.currency', code: 'missing_key' });
+    expect(load('modules:\n  shop: { enabled: true, currency: ARS }\n', { modules: [shop] }).config.modules.shop.enabled).toBe(true);
+  });
+
   it('without a module registry, keeps module sections and checks only `enabled`', () => {
     const loaded = load('modules:\n  anything:\n    enabled: false\n    extra: 1\n', { modules: undefined });
     expect(loaded.config.modules).toEqual({ anything: { enabled: false } });

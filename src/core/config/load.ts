@@ -14,6 +14,8 @@ export interface ModuleConfigSource {
   name: string;
   /** Schema of `modules.<name>` besides `enabled`, with defaults. None: the section takes only `enabled`. */
   config?: TObject;
+  /** `enabled` when the section does not say (default true). */
+  enabledByDefault?: boolean;
 }
 
 export interface LoadConfigOptions {
@@ -101,7 +103,8 @@ function fullSchema(modules: ModuleConfigSource[] | undefined): TObject {
       const props = mod.config?.properties ?? {};
       if ('enabled' in props) throw new Error(`Module "${mod.name}": its config schema must not declare "enabled" (the kernel owns it)`);
       const open = (mod.config as { additionalProperties?: unknown } | undefined)?.additionalProperties ?? false;
-      sections[mod.name] = Type.Object({ enabled, ...props }, { additionalProperties: open as boolean, default: {} });
+      const on = mod.enabledByDefault === false ? Type.Boolean({ default: false }) : enabled;
+      sections[mod.name] = Type.Object({ enabled: on, ...props }, { additionalProperties: open as boolean, default: {} });
     }
     modulesSchema = Type.Object(sections, { additionalProperties: false, default: {} });
   }
