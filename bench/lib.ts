@@ -8,6 +8,9 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface Server {
   url: string;
+  pid: number;
+  /** What the server printed up to its `listening` line (e.g. other addresses it announces). */
+  output: string;
   /** CPU time (user + system) the server process has used so far, in milliseconds. */
   cpuMs(): number;
   stop(): Promise<void>;
@@ -23,6 +26,12 @@ export function processCpuMs(pid: number): number {
   return (ticks * 1000) / CLOCK_TICKS;
 }
 const CLOCK_TICKS = 100;
+
+/** Resident memory of a process from /proc (Linux), in bytes. */
+export function processRssBytes(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  return Number(/(\d+)/.exec(line ?? '')?.[1] ?? 0) * 1024;
+}
 
 /**
  * Starts `bench/servers/<name>.ts` in its own process (so the load generator does not share its
@@ -44,6 +53,8 @@ export function startServer(name: string, env: Record<string, string> = {}): Pro
       child.stdout!.resume();
       resolveStart({
         url: match[1],
+        pid: child.pid!,
+        output: buffer,
         cpuMs: () => processCpuMs(child.pid!),
         stop: () =>
           new Promise((done) => {
