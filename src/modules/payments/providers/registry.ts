@@ -1,12 +1,17 @@
 import type { PaymentsConfig } from '../config.js';
 import { PROVIDER_NAMES, type PaymentProvider, type ProviderFactory, type ProviderFactoryContext, type ProviderName } from './contract.js';
+import { createStripeProvider } from './stripe/adapter.js';
+import { createWompiProvider } from './wompi/adapter.js';
 
 /**
  * Adapters by provider name. Each adapter folder (providers/<name>/) exports a factory taking
  * its config section; adding a provider is one line here plus its config schema in ../config.ts.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const providerFactories: Partial<Record<ProviderName, ProviderFactory<any>>> = {};
+export const providerFactories: Partial<Record<ProviderName, ProviderFactory<any>>> = {
+  stripe: createStripeProvider,
+  wompi: createWompiProvider,
+};
 
 /**
  * The configured providers, built once at start. A provider whose section is present but whose
