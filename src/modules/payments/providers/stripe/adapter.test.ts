@@ -211,12 +211,28 @@ describe('Stripe adapter: subscriptions', () => {
   });
 });
 
+describe('Stripe fake: the hosted page a developer pays on', () => {
+  it('shows the session and pays it, redirecting to the success URL', async () => {
+    const input = checkout({ successUrl: 'http://localhost:8000/ok?s={CHECKOUT_SESSION_ID}' });
+    const { providerCheckoutId, redirectUrl } = await stripe.createCheckout(input);
+    const page = await fetch(redirectUrl);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('4990 USD');
+    const paid = await fetch(redirectUrl, { method: 'POST', body: new URLSearchParams({ outcome: 'succeeded' }), redirect: 'manual' });
+    expect(paid.status).toBe(303);
+    expect(paid.headers.get('location')).toBe(`http://localhost:8000/ok?s=${providerCheckoutId}`);
+    expect(fake.state.session(providerCheckoutId).status).toBe('complete');
+    expect((await received()).map((e) => e.event.payment?.status)).toContain('approved');
+    expect((await fetch(`${fake.baseUrl}/c/pay/cs_nope`)).status).toBe(404);
+  });
+});
+
 describe('Stripe adapter: errors and addresses', () => {
   it('maps a wrong key to a non-retryable error and an unreachable Stripe to a retryable one', async () => {
     const wrong = new StripeProvider({ config: { ...fake.config, secretKey: 'sk_test_wrong' } });
     const e1 = await wrong.fetchPayment('pi_x').catch((e: unknown) => e);
     expect(e1).toMatchObject({ name: 'ProviderError', retryable: false, opts: { status: 401 } });
-    const down = new StripeProvider({ config: { ...fake.config, baseUrl: 'http://127.0.0.1:1' }, timeoutMs: 1000 });
+    const down = new StripeProvider({ config: { ...fake.config, baseUrl: 'http://127.0.0.1:1' }, timeoutMs: 1000, maxNetworkRetries: 0 });
     const e2 = await down.fetchPayment('pi_x').catch((e: unknown) => e);
     expect(e2).toMatchObject({ name: 'ProviderError', retryable: true });
     expect(await stripe.fetchPayment('pi_missing').catch((e: ProviderError) => e.opts.status)).toBe(404);

@@ -28,6 +28,8 @@ export interface StripeProviderOptions {
   timeoutMs?: number;
   /** Oldest accepted `t=` of a Stripe-Signature, in seconds (Stripe's default: 300). */
   toleranceSeconds?: number;
+  /** Retries of a failed network call or 5xx, with the same Idempotency-Key (default 2). */
+  maxNetworkRetries?: number;
 }
 
 /** Stripe SDK options that point it at `baseUrl` (host, port and protocol are separate settings there). */
@@ -51,7 +53,7 @@ export class StripeProvider implements PaymentProvider {
       timeout: opts.timeoutMs ?? 15_000,
       // Network failures and 5xx are retried by the SDK with the same Idempotency-Key, so a
       // retried create never makes two sessions or two refunds.
-      maxNetworkRetries: 2,
+      maxNetworkRetries: opts.maxNetworkRetries ?? 2,
       telemetry: false,
       appInfo: { name: 'neptuno-payments' },
     });

@@ -145,6 +145,7 @@ export class FakeStripe {
       res.writeHead(status, { 'content-type': 'application/json', 'request-id': newId('req'), 'stripe-version': Stripe.API_VERSION });
       res.end(JSON.stringify(json));
     };
+    if (url.pathname.startsWith('/c/pay/')) return this.checkoutPage(req.method ?? 'GET', url, text, res);
     try {
       if (req.headers.authorization !== `Bearer ${this.secretKey}`) {
         throw new StripeApiError(401, 'api_key_invalid', 'Invalid API Key provided: sk_test_****');
@@ -164,6 +165,34 @@ export class FakeStripe {
       if (err instanceof StripeApiError) return send(err.status, err.body());
       send(500, { error: { type: 'api_error', message: (err as Error).message } });
     }
+  }
+
+  /** The hosted checkout page, for a developer paying by hand against the fake: Pay or Decline. */
+  private async checkoutPage(method: string, url: URL, body: string, res: ServerResponse): Promise<void> {
+    const id = decodeURIComponent(url.pathname.slice('/c/pay/'.length));
+    const session = this.state.sessions.get(id);
+    const page = (status: number, html: string): void => {
+      res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(`<!doctype html><meta charset="utf-8"><title>Stripe (fake) checkout</title>${html}`);
+    };
+    if (!session) return page(404, '<p>No such checkout session.</p>');
+    if (method === 'POST') {
+      const outcome = new URLSearchParams(body).get('outcome') === 'failed' ? 'failed' : 'succeeded';
+      try {
+        await this.completeCheckout(id, outcome);
+      } catch (err) {
+        return page(400, `<p>${escapeHtml((err as Error).message)}</p>`);
+      }
+      const next = outcome === 'succeeded' ? String(session.success_url).replaceAll('{CHECKOUT_SESSION_ID}', id) : url.pathname;
+      res.writeHead(303, { location: next });
+      return void res.end();
+    }
+    const amount = `${escapeHtml(String(session.amount_total))} ${escapeHtml(String(session.currency).toUpperCase())} (minor units)`;
+    page(
+      200,
+      `<h1>Stripe (fake) checkout</h1><p>${escapeHtml(String(session.mode))}: ${amount}; status ${escapeHtml(String(session.status))}</p>` +
+        `<form method="post"><button name="outcome" value="succeeded">Pay</button> <button name="outcome" value="failed">Decline card</button></form>`,
+    );
   }
 
   private async route(method: string, path: string, params: Record<string, FormValue>): Promise<Obj> {
@@ -198,3 +227,5 @@ export class FakeStripe {
     return { object: 'search_result', data, has_more: false, next_page: null, url: '/v1/payment_intents/search' };
   }
 }
+
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -110,6 +110,22 @@ describe('Wompi adapter: checkout and payments', () => {
   });
 });
 
+describe('Wompi fake: the Web Checkout a developer pays on', () => {
+  it('checks the signed URL, then approves and redirects with ?id= like Wompi', async () => {
+    const input = checkout();
+    const { redirectUrl } = await wompi.createCheckout(input);
+    const page = await fetch(redirectUrl);
+    expect(await page.text()).toContain('Approve');
+    const q = new URL(redirectUrl).searchParams.toString();
+    const paid = await fetch(new URL('/p/pay', redirectUrl), { method: 'POST', body: new URLSearchParams({ checkout: q, status: 'APPROVED' }), redirect: 'manual' });
+    expect(paid.status).toBe(303);
+    const location = new URL(paid.headers.get('location')!);
+    expect(location.searchParams.get('payment')).toBe('1');
+    const tx = await wompi.fetchPayment(location.searchParams.get('id')!);
+    expect(tx).toMatchObject({ reference: input.paymentId, status: 'approved' });
+  });
+});
+
 describe('Wompi adapter: events', () => {
   it('accepts the checksum in the body and in X-Event-Checksum, in any case', async () => {
     const tx = await fake.pay((await wompi.createCheckout(checkout())).redirectUrl, { status: 'APPROVED' });

@@ -175,6 +175,42 @@ export class FakeWompi {
     return null;
   }
 
+  /**
+   * The Web Checkout page, for a developer paying by hand: the signed URL's checks, then Approve /
+   * Decline buttons; paying redirects to `redirect-url?id=<transaction id>` as Wompi does.
+   */
+  private async checkoutPage(method: string, url: URL, body: string, res: ServerResponse): Promise<void> {
+    const page = (status: number, html: string): void => {
+      res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(`<!doctype html><meta charset="utf-8"><title>Wompi (fake) checkout</title>${html}`);
+    };
+    if (method === 'POST' && url.pathname === '/p/pay') {
+      const f = new URLSearchParams(body);
+      const checkoutUrl = `${url.origin}/p/?${f.get('checkout') ?? ''}`;
+      const status = f.get('status') === 'DECLINED' ? 'DECLINED' : 'APPROVED';
+      let tx: Json;
+      try {
+        tx = await this.pay(checkoutUrl, { status });
+      } catch (err) {
+        return page(400, `<p>${escapeHtml((err as Error).message)}</p>`);
+      }
+      const redirect = typeof tx.redirect_url === 'string' ? new URL(tx.redirect_url) : undefined;
+      if (!redirect) return page(200, `<p>Transaction ${escapeHtml(String(tx.id))}: ${status}</p>`);
+      redirect.searchParams.set('id', String(tx.id));
+      res.writeHead(303, { location: redirect.toString() });
+      return void res.end();
+    }
+    const problem = this.checkCheckout(url.searchParams);
+    if (problem) return page(400, `<p>Checkout refused: ${escapeHtml(problem)}</p>`);
+    const q = url.searchParams;
+    page(
+      200,
+      `<h1>Wompi (fake) checkout</h1><p>${escapeHtml(q.get('reference') ?? '')}: ${escapeHtml(q.get('amount-in-cents') ?? '')} centavos COP</p>` +
+        `<form method="post" action="/p/pay"><input type="hidden" name="checkout" value="${escapeHtml(q.toString())}">` +
+        `<button name="status" value="APPROVED">Approve</button> <button name="status" value="DECLINED">Decline</button></form>`,
+    );
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -186,11 +222,7 @@ export class FakeWompi {
     const error = (status: number, type: string, reason: string): void => send(status, { error: { type, reason } });
     const privateAuth = req.headers.authorization === `Bearer ${this.privateKey}`;
     let m: RegExpMatchArray | null;
-    if (req.method === 'GET' && url.pathname === '/p/') {
-      const problem = this.checkCheckout(url.searchParams);
-      res.writeHead(problem ? 400 : 200, { 'content-type': 'text/html; charset=utf-8' });
-      return void res.end(problem ? `<p>Checkout refused: ${problem}</p>` : `<p>Wompi (fake) checkout for ${url.searchParams.get('reference')}</p>`);
-    }
+    if (url.pathname === '/p/' || url.pathname === '/p/pay') return this.checkoutPage(req.method ?? 'GET', url, Buffer.concat(chunks).toString('utf8'), res);
     if (req.method === 'GET' && url.pathname === '/v1/transactions') {
       if (!privateAuth) return error(401, 'INVALID_ACCESS_TOKEN', 'Se esperaba una llave privada');
       const reference = url.searchParams.get('reference');
@@ -227,3 +259,5 @@ export class FakeWompi {
     error(404, 'NOT_FOUND_ERROR', `Ruta no encontrada: ${req.method} ${url.pathname}`);
   }
 }
+
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
