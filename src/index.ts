@@ -9,6 +9,7 @@ export type { App, CronDefinition, KernelContext, ModuleContext, ModuleDefinitio
 export type { Jobs, JobPayload } from './core/module.js';
 export type { DomainEvents, EventName, EventMeta, EmitOptions } from './core/events.js';
 export type { Actor, Guard } from './core/http/access.js';
+export { isApiRoute, type ApiCall, type ApiCallHook, type ApiCalls } from './core/http/api-calls.js';
 // Route option `config: { scope }` (typed on Fastify's route config) and group defaults for it.
 export { defaultScope, grantsScope, type RouteScope } from './core/http/scopes.js';
 export {
@@ -40,7 +41,7 @@ export type { IdempotencyClaim, IdempotentRouteOptions } from './core/http/idemp
 // The shipped modules by name (`createTestApp({ modules: [auth, guests, mine] })`). Exporting them
 // from the entry also brings their `Services` and `DomainEvents` declarations into every program
 // that imports `neptuno`, so `ctx.services.users` and `on: { 'user.registered': … }` type-check.
-export { builtinModules, auth, guests, users, apiKeys, coupons, gamification, notifications, payments } from './modules/index.js';
+export { builtinModules, auth, guests, users, apiKeys, coupons, gamification, notifications, payments, plans } from './modules/index.js';
 export { verifyServiceJwt } from './modules/auth/jwt.js';
 // Notification channels (docs/notifications.md): the contract a provider implements.
 export type { NotificationChannel, Delivery, DeliveryContent, ChannelResult, ChannelContext, ChannelRetryPolicy, Recipient } from './modules/notifications/channels/contract.js';

@@ -17,6 +17,7 @@ import { Access } from './http/access.js';
 import { kernelAdminRoutes } from './http/admin-routes.js';
 import { installErrorHandling } from './http/errors.js';
 import { installHealth, type HealthCheck } from './http/health.js';
+import { ApiCalls } from './http/api-calls.js';
 import { installIdempotency } from './http/idempotency.js';
 import { idempotencyMigrations } from './http/idempotency-store.js';
 import { createMetricsRegistry, installHttpMetrics } from './http/metrics.js';
@@ -125,6 +126,7 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
       await mail.close();
     });
     for (const m of modules) if (m.mail) mail.templates.register(m.name, m.mail.templates);
+    const apiCalls = new ApiCalls(log.child({ component: 'api-calls' }));
 
     const ctx: KernelContext = {
       appConfig: config,
@@ -148,6 +150,7 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
       metrics,
       enqueue: (job, payload, jobOpts) => outbox.enqueue(job, payload, jobOpts),
       mail,
+      apiCalls,
       privacy: {
         async exportUser(userId) {
           const out: Record<string, unknown> = {};
@@ -177,6 +180,8 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
     const idempotency = installIdempotency(server, { database });
     cron.add({ name: 'core.idempotency-prune', schedule: '23 * * * *', run: async () => void (await idempotency.prune()) });
     await installOpenApi(server, config.server.publicUrl, docsEnabled(config));
+    // Root hooks, before any route: metering and quotas registered by modules (ctx.apiCalls).
+    apiCalls.install(server);
 
     const checks: Record<string, HealthCheck> = { database: () => database.ping(), queue: () => queue.ping() };
     if (redis) {

@@ -17,6 +17,7 @@ import type { Access } from './http/access.js';
 import type { I18n, Messages } from './i18n/index.js';
 import type { Registry } from 'prom-client';
 import type { Mail, MailTemplates } from './mail/types.js';
+import type { ApiCalls } from './http/api-calls.js';
 
 /**
  * Services other modules may call, keyed by name. Each module declares its own by merging:
@@ -92,6 +93,8 @@ export interface KernelContext {
   enqueue<J extends string>(job: J, payload: JobPayload<J>, opts?: JobOptions): Promise<string>;
   /** Email through a job, from templates (`mail.templates` of any module) or raw (docs/mail.md). */
   mail: Mail;
+  /** Hooks on every authenticated API call, before the handler and after the answer (usage metering, quotas: http/api-calls.ts). */
+  apiCalls: ApiCalls;
 }
 
 export interface ModuleContext<C = unknown> extends KernelContext {

@@ -7,13 +7,14 @@ import coupons from './coupons/module.js';
 import gamification from './gamification/module.js';
 import notifications from './notifications/module.js';
 import payments from './payments/module.js';
+import plans from './plans/module.js';
 
 /**
  * Modules shipped with Neptuno. Each runs unless `modules.<name>.enabled: false` in neptuno.yaml;
- * those that ship off (`enabledByDefault: false`: payments) run once `enabled: true` says so.
+ * those that ship off (`enabledByDefault: false`: payments, plans) run once `enabled: true` says so.
  * Your own modules live outside src/ and are listed in `moduleFiles:` in neptuno.yaml.
  */
-export const builtinModules: AnyModule[] = [auth, guests, users, apiKeys, coupons, gamification, notifications, payments];
+export const builtinModules: AnyModule[] = [auth, guests, users, apiKeys, coupons, gamification, notifications, payments, plans];
 
 // Also by name (re-exported by `neptuno`), for tests and apps that run only some of them.
-export { auth, guests, users, apiKeys, coupons, gamification, notifications, payments };
+export { auth, guests, users, apiKeys, coupons, gamification, notifications, payments, plans };
