@@ -113,6 +113,8 @@ export class PlansService {
 
   /** The kernel API-call hook (module.ts registers it): one `apiCalls` per call, 429 past the quota. */
   async admitApiCall(call: ApiCall): Promise<void> {
+    // The caller's own plan, subscription and usage stay readable past the quota: that is where they learn why.
+    if (call.route.startsWith('/v1/plans/') || call.route === '/v1/plans') return;
     const owner = ownerOfActor(call.actor);
     if (!owner) return;
     const { metric } = limitTarget(this.ctx.config.apiCalls.limit);
