@@ -30,6 +30,8 @@ export { isUniqueViolation, type Db, type Dialect } from './core/db/database.js'
 // `Trx` is what ctx.tx hands its callback: the Kysely transaction plus trx.emit / enqueue / afterCommit.
 export type { TxHandle as Trx, TxHandle, TxConsequences } from './core/outbox/outbox.js';
 export { safeEqual } from './core/crypto.js';
+// Money: integer minor units + ISO 4217 currency (docs/wallet.md#money).
+export { formatMoney, currencyExponent, isCurrency, assertCurrency, currencies, toMinorUnits, fromMinorUnits, isMinorUnits, MAX_MINOR_UNITS } from './core/money.js';
 export { DateTime, DateTimeQuery, parseDateTime } from './core/http/datetime.js';
 export { columnTypes, dialectOf, failedStatementAbortsTransaction, toIso, toIsoOrNull, timestampParam, boolValue, forUpdate, lockKey, typedDb, typedTrx } from './core/db/dialect.js';
 export type { Timestamp } from './core/db/dialect.js';
@@ -41,7 +43,7 @@ export type { IdempotencyClaim, IdempotentRouteOptions } from './core/http/idemp
 // The shipped modules by name (`createTestApp({ modules: [auth, guests, mine] })`). Exporting them
 // from the entry also brings their `Services` and `DomainEvents` declarations into every program
 // that imports `neptuno`, so `ctx.services.users` and `on: { 'user.registered': … }` type-check.
-export { builtinModules, auth, guests, users, apiKeys, coupons, gamification, notifications, payments, plans } from './modules/index.js';
+export { builtinModules, auth, guests, users, apiKeys, coupons, gamification, wallet, notifications, payments, plans } from './modules/index.js';
 export { verifyServiceJwt } from './modules/auth/jwt.js';
 // Notification channels (docs/notifications.md): the contract a provider implements.
 export type { NotificationChannel, Delivery, DeliveryContent, ChannelResult, ChannelContext, ChannelRetryPolicy, Recipient } from './modules/notifications/channels/contract.js';

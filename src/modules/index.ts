@@ -5,6 +5,7 @@ import users from './users/module.js';
 import apiKeys from './api-keys/module.js';
 import coupons from './coupons/module.js';
 import gamification from './gamification/module.js';
+import wallet from './wallet/module.js';
 import notifications from './notifications/module.js';
 import payments from './payments/module.js';
 import plans from './plans/module.js';
@@ -14,7 +15,7 @@ import plans from './plans/module.js';
  * those that ship off (`enabledByDefault: false`: payments, plans) run once `enabled: true` says so.
  * Your own modules live outside src/ and are listed in `moduleFiles:` in neptuno.yaml.
  */
-export const builtinModules: AnyModule[] = [auth, guests, users, apiKeys, coupons, gamification, notifications, payments, plans];
+export const builtinModules: AnyModule[] = [auth, guests, users, apiKeys, coupons, gamification, wallet, notifications, payments, plans];
 
 // Also by name (re-exported by `neptuno`), for tests and apps that run only some of them.
-export { auth, guests, users, apiKeys, coupons, gamification, notifications, payments, plans };
+export { auth, guests, users, apiKeys, coupons, gamification, wallet, notifications, payments, plans };
