@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { freezeClock } from '../../../testing/clock.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { PubSub } from './contract.js';
+import type { PubSub, SequencedMessage } from './contract.js';
 import type { PubSubOptions } from './shared.js';
 import { MemoryPubSub } from './memory.js';
 import { RedisPubSub } from './redis.js';
@@ -152,6 +153,90 @@ describe.each(impls)('pubsub contract on $name', (impl) => {
     await waitFor(() => got.length === 2 && errors.length === 4);
     expect(got).toEqual([1, 2]);
     expect(errors.map((e) => (e as Error).message).sort()).toEqual(['async boom', 'async boom', 'sync boom', 'sync boom']);
+  });
+
+  describe('append and history', () => {
+    const retain = { count: 3, maxAgeMs: 60_000 };
+    const n = (id: string) => Number(id.split('-')[1]);
+
+    it('numbers a stream\'s messages and every subscriber on every replica gets them in order, even when replicas append at once', async () => {
+      const [a, b] = buses(2);
+      const got: Record<string, SequencedMessage[]> = { a: [], b: [] };
+      await a.subscribe('rt', (m) => void got.a!.push(m as SequencedMessage));
+      await b.subscribe('rt', (m) => void got.b!.push(m as SequencedMessage));
+      const ids = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).append('rt', 's1', { i }, retain)));
+      await a.append('rt', 's2', 'other stream', retain);
+      await waitFor(() => got.a!.length === 21 && got.b!.length === 21);
+      await settle();
+      expect(ids.map((x) => n(x.id)).sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      for (const list of [got.a!, got.b!]) {
+        const s1 = list.filter((m) => m.stream === 's1');
+        expect(s1.map((m) => n(m.id))).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+        expect(new Set(s1.map((m) => (m.message as { i: number }).i)).size).toBe(20);
+        expect(list.find((m) => m.stream === 's2')).toMatchObject({ message: 'other stream' });
+        expect(n(list.find((m) => m.stream === 's2')!.id)).toBe(1);
+      }
+      const byId = new Map(ids.map((x) => [x.id, x.at]));
+      for (const m of got.a!.filter((x) => x.stream === 's1')) expect(m.at).toBe(byId.get(m.id));
+    });
+
+    it('gives what a reader missed after an id, shared by replicas, and says when it cannot', async () => {
+      const [a, b] = buses(2);
+      const first = await a.append('rt', 'h', 'one', retain);
+      const second = await b.append('rt', 'h', { two: 2 }, retain);
+      const third = await a.append('rt', 'h', null, retain);
+      const h = await b.history('h', first.id, retain);
+      expect(h.complete).toBe(true);
+      expect(h.entries).toEqual([
+        { stream: 'h', id: second.id, at: second.at, message: { two: 2 } },
+        { stream: 'h', id: third.id, at: third.at, message: null },
+      ]);
+      expect(await a.history('h', third.id, retain)).toEqual({ entries: [], complete: true });
+      // Trimmed to the last 3: a reader at the first message misses the second for good.
+      await b.append('rt', 'h', 'four', retain);
+      await a.append('rt', 'h', 'five', retain);
+      const trimmed = await a.history('h', first.id, retain);
+      expect(trimmed.complete).toBe(false);
+      expect(trimmed.entries.map((e) => e.message)).toEqual([null, 'four', 'five']);
+      expect((await a.history('h', second.id, retain)).complete).toBe(true);
+      // An id never issued (from the future, or of another generation), and an unknown stream.
+      const [gen] = first.id.split('-');
+      expect((await a.history('h', `${gen}-99`, retain)).complete).toBe(false);
+      expect((await a.history('h', `1-1`, retain)).complete).toBe(false);
+      expect(await a.history('never', first.id, retain)).toEqual({ entries: [], complete: false });
+      await expect(a.history('h', 'nonsense', retain)).rejects.toThrow(RangeError);
+    });
+
+    it('drops entries older than maxAgeMs from what it gives back', async () => {
+      const [a] = buses(1);
+      const clock = freezeClock();
+      try {
+        const one = await a.append('rt', 'aged', 1, retain);
+        clock.advance(40_000);
+        await a.append('rt', 'aged', 2, retain);
+        expect((await a.history('aged', one.id, retain)).entries.map((e) => e.message)).toEqual([2]);
+        clock.advance(30_000);
+        // The second message is now 30 s old and the first 70 s: a reader of the first message missed one too old to give.
+        const late = await a.history('aged', `${one.id.split('-')[0]}-0`, retain);
+        expect(late.entries.map((e) => e.message)).toEqual([2]);
+        expect(late.complete).toBe(false);
+        expect((await a.history('aged', one.id, retain)).complete).toBe(true);
+      } finally {
+        clock.restore();
+      }
+    });
+
+    it('keeps counting with count 0 (no history) and refuses bad retention', async () => {
+      const [a] = buses(1);
+      const none = { count: 0, maxAgeMs: 1000 };
+      const one = await a.append('rt', 'bare', 'x', none);
+      const two = await a.append('rt', 'bare', 'y', none);
+      expect(n(two.id)).toBe(n(one.id) + 1);
+      expect(await a.history('bare', one.id, none)).toEqual({ entries: [], complete: false });
+      expect(await a.history('bare', two.id, none)).toEqual({ entries: [], complete: true });
+      await expect(a.append('rt', 'bare', 'z', { count: -1, maxAgeMs: 1 })).rejects.toThrow(RangeError);
+      await expect(a.append('rt', 'bare', undefined, none)).rejects.toThrow(TypeError);
+    });
   });
 
   it('gives each handler its own copy of the message', async () => {

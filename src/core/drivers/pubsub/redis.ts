@@ -1,6 +1,33 @@
-import type { PubSub, Unsubscribe } from './contract.js';
-import { deliver, encodeMessage, once, type Handler, type PubSubOptions, type Subscription } from './shared.js';
-import { closeRedis, createRedis, resolveRedis, type Redis, type RedisSource } from '../redis-connection.js';
+import type { History, PubSub, Retention, Unsubscribe } from './contract.js';
+import { checkRetention, deliver, encodeMessage, historyAfter, once, type Handler, type PubSubOptions, type StoredEntry, type Subscription } from './shared.js';
+import { closeRedis, createRedis, luaScript, resolveRedis, type Redis, type RedisSource } from '../redis-connection.js';
+
+/**
+ * append in one step on the Redis server: take the stream's next n (a missing stream starts a
+ * generation at this time), keep the entry (trimmed by count), refresh both keys' expiry, and
+ * PUBLISH. Redis runs scripts one at a time, so the order of ids is the order of publication on
+ * every replica, whichever replica appended. The message is JSON text spliced in as is.
+ * KEYS: state hash (g, n), entry list. ARGV: stream as JSON, message JSON, count, ttl ms, full channel, now ms.
+ * Returns the id.
+ */
+const appendScript = luaScript<string>(
+  `
+redis.call('HSETNX', KEYS[1], 'g', ARGV[6])
+local g = redis.call('HGET', KEYS[1], 'g')
+local n = redis.call('HINCRBY', KEYS[1], 'n', 1)
+local id = g .. '-' .. n
+local count = tonumber(ARGV[3])
+if count > 0 then
+  redis.call('RPUSH', KEYS[2], '{"id":"' .. id .. '","at":' .. ARGV[6] .. ',"m":' .. ARGV[2] .. '}')
+  redis.call('LTRIM', KEYS[2], -count, -1)
+  redis.call('PEXPIRE', KEYS[2], ARGV[4])
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('PUBLISH', ARGV[5], '{"stream":' .. ARGV[1] .. ',"id":"' .. id .. '","at":' .. ARGV[6] .. ',"message":' .. ARGV[2] .. '}')
+return id
+`,
+  2,
+);
 
 export type RedisPubSubOptions = RedisSource & PubSubOptions & { prefix: string };
 
@@ -44,6 +71,36 @@ export class RedisPubSub implements PubSub {
   async publish(channel: string, message: unknown): Promise<void> {
     if (this.closed) throw new Error('PubSub is closed');
     await this.publisher.publish(this.prefix + channel, encodeMessage(message));
+  }
+
+  async append(channel: string, stream: string, message: unknown, retain: Retention): Promise<{ id: string; at: number }> {
+    if (this.closed) throw new Error('PubSub is closed');
+    checkRetention(retain);
+    const m = encodeMessage(message);
+    const at = Date.now();
+    const ttl = Math.ceil(retain.maxAgeMs);
+    const [state, log] = this.streamKeys(stream);
+    const id = await appendScript(this.publisher, [state, log], [JSON.stringify(stream), m, retain.count, ttl, this.prefix + channel, at]);
+    return { id: String(id), at };
+  }
+
+  async history(stream: string, afterId: string, retain: Retention): Promise<History> {
+    if (this.closed) throw new Error('PubSub is closed');
+    checkRetention(retain);
+    const [state, log] = this.streamKeys(stream);
+    // MULTI: the state and the entries are read at one instant.
+    const res = await this.publisher.multi().hmget(state, 'g', 'n').lrange(log, 0, -1).exec();
+    if (!res) throw new Error('history read was aborted');
+    for (const [err] of res) if (err) throw err;
+    const [g, n] = res[0]![1] as [string | null, string | null];
+    const entries = (res[1]![1] as string[]).map((raw) => JSON.parse(raw) as { id: string; at: number; m: unknown });
+    const stored: StoredEntry[] = entries.map((e) => ({ id: e.id, at: e.at, m: JSON.stringify(e.m) }));
+    return historyAfter(stream, g && n ? { gen: Number(g), n: Number(n) } : null, stored, afterId, retain.maxAgeMs, Date.now());
+  }
+
+  /** A stream's state hash and entry list; braces keep both in one Redis Cluster slot. */
+  private streamKeys(stream: string): [string, string] {
+    return [`${this.prefix}stream:{${stream}}:state`, `${this.prefix}stream:{${stream}}:log`];
   }
 
   async subscribe(channel: string, handler: Handler): Promise<Unsubscribe> {
