@@ -40,6 +40,10 @@ export { scopeToTenant, tenantValue, requireTenant } from './core/db/tenant.js';
 export { createApp, type CreateAppOptions, type NeptunoApp } from './core/app.js';
 export { loadConfig } from './core/config/load.js';
 export type { IdempotencyClaim, IdempotentRouteOptions } from './core/http/idempotency.js';
+// Realtime (docs/realtime.md): `channels:` in defineModule, `ctx.realtime.publish`, the protocol's frames and close codes.
+export type { ChannelDefinition } from './core/realtime/channels.js';
+export type { RealtimePublisher } from './core/realtime/realtime.js';
+export { CLOSE as REALTIME_CLOSE_CODES, ERROR_CODES as REALTIME_ERROR_CODES, type ClientFrame, type ServerFrame, type WelcomeActor } from './core/realtime/protocol.js';
 // The shipped modules by name (`createTestApp({ modules: [auth, guests, mine] })`). Exporting them
 // from the entry also brings their `Services` and `DomainEvents` declarations into every program
 // that imports `neptuno`, so `ctx.services.users` and `on: { 'user.registered': … }` type-check.

@@ -29,6 +29,10 @@ import { resolveModules } from './modules.js';
 import { mountModuleRoutes, wireModules } from './wiring.js';
 import { useCursorSecret } from './db/paginate.js';
 import { createLogger } from './log.js';
+import { Realtime } from './realtime/realtime.js';
+import { RealtimeMetrics } from './realtime/metrics.js';
+import { realtimeMessages } from './realtime/messages.js';
+import { installRealtimeRoute } from './realtime/route.js';
 
 export { createLogger } from './log.js';
 
@@ -107,6 +111,16 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
     cron.add({ name: 'core.prune-outbox', schedule: '29 3 * * *', run: async () => void (await outbox.store.prune(7 * 86_400_000)) });
     const i18n = new I18n(config.i18n.defaultLocale);
     const access = new Access(config);
+    i18n.extend(realtimeMessages);
+    const realtime = new Realtime({
+      config: config.realtime,
+      pubsub,
+      database,
+      access,
+      i18n,
+      log: log.child({ component: 'realtime' }),
+      metrics: new RealtimeMetrics(metrics),
+    });
     const settings = new Settings(database.db, cache, pubsub, log.child({ component: 'settings' }), async (keys) => {
       await events.notify('settings.changed', { keys });
     });
@@ -151,6 +165,7 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
       enqueue: (job, payload, jobOpts) => outbox.enqueue(job, payload, jobOpts),
       mail,
       apiCalls,
+      realtime,
       privacy: {
         async exportUser(userId) {
           const out: Record<string, unknown> = {};
@@ -160,10 +175,12 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
       },
     };
 
-    const contexts = wireModules(modules, ctx, opts.moduleConfigs ?? {}, cron);
+    const contexts = wireModules(modules, ctx, opts.moduleConfigs ?? {}, cron, realtime.channels);
     if (config.env === 'production' && !mail.usesSmtp) log.warn('mail.url is not set: emails go to the development outbox table, not to people (set MAIL_URL)');
     await settings.start();
     closers.unshift(() => settings.stop());
+    // Admins watching the `admin` channel see runtime setting changes at once (sent once, by the replica that made it).
+    settings.onUpdate((keys) => realtime.publish('admin', { event: 'settings.changed', settings: keys.map((key) => ({ key, value: settings.get(key) })) }));
 
     const server = await createServer(config, log, opts.secret);
     // Records every route and the scope it declares (keys, OpenAPI, tests): before any route.
@@ -192,6 +209,7 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
     installHealth(server, checks);
     await server.register(async (scope) => kernelAdminRoutes(scope as App, ctx), { prefix: '/v1/admin' });
 
+    if (config.realtime.enabled) await installRealtimeRoute(server, realtime, access, rateLimiter);
     await mountModuleRoutes(server, modules, contexts, ctx);
 
     for (const m of modules) await m.start?.(contexts.get(m.name)!);
@@ -200,6 +218,11 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
       await outbox.settled();
       for (const m of [...modules].reverse()) await m.stop?.(contexts.get(m.name)!);
     });
+    if (config.realtime.enabled) {
+      await realtime.start();
+      // First of all on shutdown: sockets get 1001 (going away) and reconnect to another replica.
+      closers.unshift(() => realtime.close());
+    }
 
     if (opts.workers ?? config.jobs.concurrency > 0) {
       await queue.start();

@@ -18,6 +18,8 @@ import type { I18n, Messages } from './i18n/index.js';
 import type { Registry } from 'prom-client';
 import type { Mail, MailTemplates } from './mail/types.js';
 import type { ApiCalls } from './http/api-calls.js';
+import type { ChannelDefinition } from './realtime/channels.js';
+import type { RealtimePublisher } from './realtime/realtime.js';
 
 /**
  * Services other modules may call, keyed by name. Each module declares its own by merging:
@@ -95,6 +97,11 @@ export interface KernelContext {
   mail: Mail;
   /** Hooks on every authenticated API call, before the handler and after the answer (usage metering, quotas: http/api-calls.ts). */
   apiCalls: ApiCalls;
+  /**
+   * Websocket channels (docs/realtime.md): `publish(channel, data)` reaches every subscriber on
+   * every replica once; inside ctx.tx it waits for the commit.
+   */
+  realtime: RealtimePublisher;
 }
 
 export interface ModuleContext<C = unknown> extends KernelContext {
@@ -156,6 +163,11 @@ export interface ModuleDefinition<S extends TObject = TObject, N extends string 
   jobs?: ModuleJobs<N, Static<S>>;
   crons?: CronDefinition<Static<S>>[];
   on?: ModuleEventHandlers<Static<S>>;
+  /**
+   * Realtime channel patterns this module serves, each with who may subscribe
+   * (`{ pattern: 'orders:{id}', authorize: (actor, { id }, ctx) => … }`, docs/realtime.md).
+   */
+  channels?: ChannelDefinition<ModuleContext<Static<S>>>[];
   /** Email templates per locale, sent as `<module>.<name>` with `ctx.mail.send` (docs/mail.md). */
   mail?: { templates: MailTemplates };
   /** Problem titles/details and other strings, per locale, keyed by code. */

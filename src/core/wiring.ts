@@ -5,6 +5,7 @@ import { problem } from './http/problem.js';
 import { defaultScope, type RouteScope } from './http/scopes.js';
 import type { AnyModule, App, KernelContext, ModuleContext, RoutesFn } from './module.js';
 import type { CronScheduler } from './drivers/cron/scheduler.js';
+import type { ChannelRegistry } from './realtime/channels.js';
 
 /**
  * Gives each module its context, runtime switch and messages, then its services (all of them,
@@ -15,6 +16,7 @@ export function wireModules(
   ctx: KernelContext,
   moduleConfigs: Record<string, unknown>,
   cron: CronScheduler,
+  channels: ChannelRegistry,
 ): Map<string, ModuleContext> {
   const contexts = new Map<string, ModuleContext>();
   for (const m of modules) {
@@ -38,6 +40,7 @@ export function wireModules(
     for (const [job, handler] of Object.entries(m.jobs ?? {})) {
       ctx.queue.register(`${m.name}.${job}`, (payload, jobCtx) => handler(payload, mctx, jobCtx));
     }
+    for (const ch of m.channels ?? []) channels.add(m.name, ch.pattern, (actor, params) => ch.authorize(actor, params, mctx));
     for (const c of m.crons ?? []) cron.add({ name: `${m.name}.${c.name}`, schedule: c.schedule, run: () => c.run(mctx) });
   }
   return contexts;

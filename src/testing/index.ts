@@ -20,3 +20,4 @@ export {
 } from './auth.js';
 export { recordEvents, settle, type EventRecorder } from './events.js';
 export { waitFor } from './wait.js';
+export { TestSocket, type Frame } from './realtime.js';

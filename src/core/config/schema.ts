@@ -154,6 +154,45 @@ export const AppConfigSchema = Type.Object(
       },
       { ...Closed, default: {} },
     ),
+    /** Websockets at `path` (docs/realtime.md): channels, fan-out across replicas, resume, limits. */
+    realtime: Type.Object(
+      {
+        /** false: no websocket endpoint (ctx.realtime.publish still numbers and keeps messages). */
+        enabled: Type.Boolean({ default: true }),
+        path: Type.String({ pattern: '^/[A-Za-z0-9/_.-]*$', default: '/ws' }),
+        /** Per-channel replay buffer for resume, shared by replicas: the last `count` messages, none older than `maxAgeMs`. */
+        replay: Type.Object(
+          {
+            count: Type.Integer({ minimum: 0, maximum: 10_000, default: 100 }),
+            maxAgeMs: Type.Integer({ minimum: 1000, default: 300_000 }),
+          },
+          { ...Closed, default: {} },
+        ),
+        /** A websocket ping every this often; a client that answers nothing (no pong, no frame) for idleTimeoutMs is cut off. */
+        heartbeatMs: Type.Integer({ minimum: 100, default: 30_000 }),
+        idleTimeoutMs: Type.Integer({ minimum: 200, default: 75_000 }),
+        limits: Type.Object(
+          {
+            /** Largest frame a client may send; larger closes the socket with 1009. */
+            maxPayloadBytes: Type.Integer({ minimum: 256, maximum: 1_048_576, default: 16_384 }),
+            /** Largest `data` ctx.realtime.publish accepts (as JSON). */
+            maxMessageBytes: Type.Integer({ minimum: 256, maximum: 16_777_216, default: 65_536 }),
+            /** Bytes queued for a client that does not read: past this it is closed with 4008 (slow consumer). */
+            maxBufferedBytes: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+            /** Frames a client may send per second; beyond, an error frame; beyond twice, closed with 4029. */
+            messagesPerSecond: Type.Integer({ minimum: 1, default: 20 }),
+            subscriptionsPerConnection: Type.Integer({ minimum: 1, default: 100 }),
+            /** Open sockets per client IP and per authenticated actor, on each replica. */
+            connectionsPerIp: Type.Integer({ minimum: 1, default: 200 }),
+            connectionsPerActor: Type.Integer({ minimum: 1, default: 20 }),
+            /** New sockets per client IP per minute, across replicas (the rate-limit driver). */
+            connectsPerMinutePerIp: Type.Integer({ minimum: 1, default: 300 }),
+          },
+          { ...Closed, default: {} },
+        ),
+      },
+      { ...Closed, default: {} },
+    ),
     /** Email for every module (`ctx.mail`, docs/mail.md). */
     mail: Type.Object(
       {
@@ -193,3 +232,4 @@ export const AppConfigSchema = Type.Object(
 
 export type AppConfig = Static<typeof AppConfigSchema>;
 export type ServerConfig = Static<typeof ServerConfig>;
+export type RealtimeConfig = AppConfig['realtime'];

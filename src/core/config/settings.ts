@@ -54,6 +54,7 @@ export class Settings {
   private snapshot: Stored = {};
   private unsubscribe?: Unsubscribe;
   private timer?: NodeJS.Timeout;
+  private readonly updateListeners: Array<(keys: string[]) => unknown> = [];
 
   constructor(
     private readonly db: Db,
@@ -62,6 +63,14 @@ export class Settings {
     private readonly log: Logger,
     private readonly onChange: (keys: string[]) => void | Promise<void> = () => {},
   ) {}
+
+  /**
+   * Calls fn once per successful update, on the replica that made it (the `settings.changed`
+   * event, by contrast, runs on every replica). Best effort: an error is logged.
+   */
+  onUpdate(fn: (keys: string[]) => unknown): void {
+    this.updateListeners.push(fn);
+  }
 
   define(def: SettingDefinition): void {
     this.defs.set(def.key, def);
@@ -138,6 +147,13 @@ export class Settings {
     await this.reload();
     // Every replica, this one included, hears the message and runs onChange.
     await this.pubsub.publish(CHANNEL, { keys });
+    for (const fn of this.updateListeners) {
+      try {
+        await fn(keys);
+      } catch (err) {
+        this.log.error({ err }, 'settings update listener failed');
+      }
+    }
     return this.list();
   }
 
