@@ -3,7 +3,7 @@ import type { ModuleContext } from '../../core/module.js';
 import { typedDb, toIso } from '../../core/db/dialect.js';
 import { unprocessable } from '../../core/http/problem.js';
 import { PlanDefinitionSchema, type PlanDefinition, type PlansConfig } from './config.js';
-import { formatPrice, isCurrency } from './money.js';
+import { formatMoney, isCurrency } from '../../core/money.js';
 import type { PlansDb, PlansTables } from './schema.js';
 
 /**
@@ -140,7 +140,7 @@ export function localizePlan(plan: Plan, locale: 'es' | 'en') {
     key: plan.key,
     name: plan.names[locale],
     names: plan.names,
-    price: { ...plan.price, formatted: formatPrice(plan.price.amount, plan.price.currency, locale) },
+    price: { ...plan.price, formatted: formatMoney(plan.price.amount, plan.price.currency, locale) },
     interval: plan.interval,
     trialDays: plan.trialDays,
     limits: plan.limits,
