@@ -1,4 +1,6 @@
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { badRequest, type FieldError } from '../../core/http/problem.js';
 import { MAX_CREDITS } from './ledger-validate.js';
 
 /** Route schemas of the ledger's routes (routes.ts). */
@@ -80,3 +82,25 @@ export const HoldCaptured = Type.Object({ ...HoldSchema.properties, balance: Typ
 
 export const CaptureBody = Type.Object({ amount: Type.Optional(Credits(0)) }, { additionalProperties: false });
 export const HoldParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 40, pattern: '^[0-9a-f]+$' }) }, { additionalProperties: false });
+
+type JsonType = 'integer' | 'number' | 'string' | 'boolean';
+
+/**
+ * A preValidation hook refusing body fields of the wrong JSON type before the kernel's Ajv
+ * coerces them (`coerceTypes` would turn `"5"` or `true` into a credit amount): on routes
+ * that move credits, `{"amount": true}` is a 400, never a spend of 1.
+ */
+export function strictBody(fields: Record<string, JsonType>) {
+  return async (request: FastifyRequest) => {
+    const body = request.body as Record<string, unknown> | null | undefined;
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return;
+    const errors: FieldError[] = [];
+    for (const [name, type] of Object.entries(fields)) {
+      if (!(name in body)) continue;
+      const v = body[name];
+      const ok = type === 'string' || type === 'boolean' ? typeof v === type : typeof v === 'number' && (type === 'number' || Number.isInteger(v));
+      if (!ok) errors.push({ pointer: `/body/${name}`, code: 'type', detail: `must be ${type === 'integer' ? 'an integer' : `a ${type}`}` });
+    }
+    if (errors.length) throw badRequest('invalid_wallet_input', { errors });
+  };
+}

@@ -5,7 +5,7 @@ import { Page, PageQuery } from '../../core/db/paginate.js';
 import { DateTimeQuery, parseDateTime } from '../../core/http/datetime.js';
 import { badRequest, notFound } from '../../core/http/problem.js';
 import type { WalletConfig } from './config.js';
-import { BalanceSchema, CaptureBody, HoldBody, HoldCaptured, HoldCreated, HoldParams, HoldSchema, Problem, SpendAnswer, SpendBody, TransactionSchema } from './ledger-api.js';
+import { BalanceSchema, CaptureBody, HoldBody, HoldCaptured, HoldCreated, HoldParams, HoldSchema, Problem, SpendAnswer, SpendBody, strictBody, TransactionSchema } from './ledger-api.js';
 import { ownerOfActor } from './owner.js';
 import { spendAnswer, type WalletService } from './service.js';
 
@@ -71,6 +71,7 @@ export async function ledgerRoutes(app: App, ctx: ModuleContext<WalletConfig>) {
   app.post(
     '/spend',
     {
+      preValidation: strictBody({ amount: 'integer', reason: 'string' }),
       preHandler: ctx.access.requireActor,
       config: { scope: 'wallet:spend', idempotent },
       schema: {
@@ -93,6 +94,7 @@ export async function ledgerRoutes(app: App, ctx: ModuleContext<WalletConfig>) {
   app.post(
     '/holds',
     {
+      preValidation: strictBody({ amount: 'integer', ttlSeconds: 'integer', reason: 'string' }),
       preHandler: ctx.access.requireActor,
       config: { scope: 'wallet:spend', idempotent },
       schema: {
@@ -134,6 +136,7 @@ export async function ledgerRoutes(app: App, ctx: ModuleContext<WalletConfig>) {
   app.post(
     '/holds/:id/capture',
     {
+      preValidation: strictBody({ amount: 'integer' }),
       preHandler: ctx.access.requireActor,
       config: { scope: 'wallet:spend', idempotent },
       schema: {
