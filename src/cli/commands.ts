@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { HttpProblem } from '../core/http/problem.js';
 import { withApp } from './bootstrap.js';
 import { registerMailCommands } from './mail-commands.js';
+import { registerWalletCommands } from './wallet-commands.js';
 
 async function readStdinLine(): Promise<string> {
   let data = '';
@@ -13,6 +14,8 @@ async function readStdinLine(): Promise<string> {
 export function registerExtraCommands(program: Command, configOption: readonly [string, string]): void {
   // neptuno mail list|show (development outbox)
   registerMailCommands(program, configOption);
+  // neptuno wallet verify
+  registerWalletCommands(program, configOption);
 
   program
     .command('create-admin')
