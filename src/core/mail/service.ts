@@ -47,6 +47,10 @@ export class KernelMail implements Mail {
     return this.opts.enqueue(job.name, job.payload, job.opts);
   }
 
+  async sendNow(message: MailRequest): Promise<void> {
+    await this.deliver(this.render(message));
+  }
+
   prepare(message: MailRequest, opts: MailSendOptions = {}): MailJob {
     const { attempts, backoffMs } = this.opts.config;
     return { name: MAIL_JOB, payload: this.render(message), opts: { attempts, backoffMs, ...(opts.delayMs ? { delayMs: opts.delayMs } : {}) } };

@@ -78,6 +78,13 @@ export interface Mail {
    * `ctx.tx` it joins the transaction: the email goes out if and only if the transaction commits.
    */
   send(message: MailRequest, opts?: MailSendOptions): Promise<string>;
+  /**
+   * Renders and hands the email to the transport now, resolving once the server accepted it and
+   * throwing when it did not (the error keeps nodemailer's `responseCode`, e.g. 550 for a
+   * rejected address). No job, no retries: for callers that run their own retry policy and
+   * record every attempt (the notifications module's email channel). Everyone else: `send`.
+   */
+  sendNow(message: MailRequest): Promise<void>;
   /** The job that sends this email, rendered: `trx.enqueue(job.name, job.payload, job.opts)`. */
   prepare(message: MailRequest, opts?: MailSendOptions): MailJob;
   /** Renders without sending (previews, tests). */

@@ -175,6 +175,22 @@ export class AuthService {
     await this.forgetSessions();
   }
 
+  /**
+   * One page of account ids, in id order, for fan-out to an audience (notifications to every
+   * user, a role or a tenant's members). `after`: the last id of the previous page. Anonymized
+   * (deleted) accounts are skipped: they have no one left to tell.
+   */
+  async userIdsPage(filter: { role?: string; tenantId?: string }, after: string | null, limit: number): Promise<string[]> {
+    let q = this.ctx.db.selectFrom(`${TABLES.users} as u`).select('u.id').where('u.email', 'not like', 'deleted-%@deleted.invalid');
+    if (filter.role !== undefined) q = q.where('u.role', '=', filter.role);
+    if (filter.tenantId !== undefined) {
+      q = q.where('u.id', 'in', this.ctx.db.selectFrom(PLUGIN_TABLES.members).select('user_id').where('organization_id', '=', filter.tenantId));
+    }
+    if (after !== null) q = q.where('u.id', '>', after);
+    const rows = await q.orderBy('u.id').limit(limit).execute();
+    return rows.map((r) => r.id as string);
+  }
+
   private assertRole(role: string): void {
     if (!Object.hasOwn(this.ctx.appConfig.roles, role)) throw badRequest('unknown_role', { params: { role } });
   }

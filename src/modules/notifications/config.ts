@@ -26,11 +26,12 @@ const Templates = Type.Object({ es: Type.Optional(TemplateSchema), en: Type.Opti
 export const TypeSchema = Type.Object(
   {
     /** Channels used when a send names none. */
-    channels: Type.Array(Name('channel'), { minItems: 1, default: ['inapp'] }),
-    /** May users turn this type off per channel (preferences, unsubscribe links)? */
-    optOut: Type.Boolean({ default: true }),
-    /** Sent as critical by default (bypasses quiet hours and preferences). */
-    critical: Type.Boolean({ default: false }),
+    /** Default: in-app only. */
+    channels: Type.Optional(Type.Array(Name('channel'), { minItems: 1, maxItems: 20 })),
+    /** May users turn this type off per channel (preferences, unsubscribe links)? Default true. */
+    optOut: Type.Optional(Type.Boolean()),
+    /** Sent as critical by default (bypasses quiet hours and preferences). Default false. */
+    critical: Type.Optional(Type.Boolean()),
     templates: Templates,
     /**
      * Group sends to the same recipient within `windowSeconds` into one message (ten "you got
@@ -90,35 +91,11 @@ export const NotificationsConfigSchema = Type.Object(
     channels: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_-]{0,31}$' }), ChannelSchema, {
       default: { inapp: { enabled: true }, email: { enabled: true } },
     }),
-    /** Notification types by name (modules may declare more with `notifications.defineType`). */
-    types: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_-]{0,63}$' }), TypeSchema, {
-      default: {
-        message: {
-          channels: ['inapp'],
-          optOut: false,
-          critical: false,
-          templates: { es: { title: '{{title}}', body: '{{body}}' }, en: { title: '{{title}}', body: '{{body}}' } },
-        },
-        badge: {
-          channels: ['inapp', 'email'],
-          optOut: true,
-          critical: false,
-          templates: {
-            es: { title: '¡Nueva insignia!', body: 'Ganaste la insignia {{badge}}.' },
-            en: { title: 'New badge!', body: 'You earned the {{badge}} badge.' },
-          },
-        },
-        level_up: {
-          channels: ['inapp', 'email'],
-          optOut: true,
-          critical: false,
-          templates: {
-            es: { title: '¡Subiste de nivel!', body: 'Ahora estás en el nivel {{level}}.' },
-            en: { title: 'Level up!', body: 'You reached the {{level}} level.' },
-          },
-        },
-      },
-    }),
+    /**
+     * Notification types by name, added to the built-in ones (BUILTIN_TYPES below; a type here
+     * with the same name replaces it). Modules may declare more with `notifications.defineType`.
+     */
+    types: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_-]{0,63}$' }), TypeSchema, { default: {} }),
     /** Domain events → notification types: `'badge.awarded': { type: badge, to: actor }`. */
     events: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_.-]{0,99}$' }), EventWiringSchema, {
       default: { 'badge.awarded': { type: 'badge', to: 'actor' }, 'level.up': { type: 'level_up', to: 'actor' } },
@@ -154,3 +131,34 @@ export const NotificationsConfigSchema = Type.Object(
 );
 
 export type NotificationsConfig = Static<typeof NotificationsConfigSchema>;
+
+/**
+ * Types every app has: `message` (an admin's free text: `{{title}}`, `{{body}}`), and the
+ * gamification ones wired to its events by default.
+ */
+export const BUILTIN_TYPES: Record<string, NotificationTypeConfig> = {
+  message: {
+    channels: ['inapp'],
+    optOut: false,
+    critical: false,
+    templates: { es: { title: '{{title}}', body: '{{body}}' }, en: { title: '{{title}}', body: '{{body}}' } },
+  },
+  badge: {
+    channels: ['inapp', 'email'],
+    optOut: true,
+    critical: false,
+    templates: {
+      es: { title: '¡Nueva insignia!', body: 'Ganaste la insignia {{badge}}.' },
+      en: { title: 'New badge!', body: 'You earned the {{badge}} badge.' },
+    },
+  },
+  level_up: {
+    channels: ['inapp', 'email'],
+    optOut: true,
+    critical: false,
+    templates: {
+      es: { title: '¡Subiste de nivel!', body: 'Ahora estás en el nivel {{level}}.' },
+      en: { title: 'Level up!', body: 'You reached the {{level}} level.' },
+    },
+  },
+};

@@ -45,6 +45,8 @@ export interface NotificationRow {
   created_at: Timestamp;
   /** Set once every recipient has its deliveries (the fan-out job is idempotent until then). */
   fanned_out_at: Timestamp | null;
+  /** 1 for the message a digest window produced (rendered with the digest templates, never digested again). */
+  digest: number;
 }
 
 /** One notification to one recipient over one channel. */
@@ -287,6 +289,15 @@ export const migrations: Record<string, Migration> = {
         'notif_notifications',
       ])
         await db.schema.dropTable(t).ifExists().execute();
+    },
+  },
+  // The digest a window produces is a notification of its own, rendered with the digest templates.
+  '0002_digest_flag': {
+    async up(db) {
+      await db.schema.alterTable('notif_notifications').addColumn('digest', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    },
+    async down(db) {
+      await db.schema.alterTable('notif_notifications').dropColumn('digest').execute();
     },
   },
 };

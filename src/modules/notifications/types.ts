@@ -13,8 +13,12 @@ interface CompiledLocale {
 }
 type CompiledTemplates = Partial<Record<Locale, CompiledLocale>>;
 
+/** A declared type with its defaults filled in. */
 export interface NotificationType extends NotificationTypeConfig {
   name: string;
+  channels: string[];
+  optOut: boolean;
+  critical: boolean;
 }
 
 interface Entry {
@@ -42,7 +46,7 @@ export class TypeRegistry {
 
   define(name: string, def: NotificationTypeConfig): void {
     if (!/^[a-z][a-z0-9_-]{0,63}$/.test(name)) throw new Error(`Notification type "${name}": use lowercase letters, digits, _ and -`);
-    const full: NotificationType = { ...def, name };
+    const full: NotificationType = { ...def, name, channels: def.channels ?? ['inapp'], optOut: def.optOut ?? true, critical: def.critical ?? false };
     try {
       this.entries.set(name, {
         def: full,
