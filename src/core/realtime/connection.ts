@@ -69,12 +69,14 @@ export class Connection {
   }
 
   /**
-   * Sends a text frame unless the client has stopped reading: past limits.maxBufferedBytes
-   * waiting for it, the socket is closed with 4008 instead of growing memory.
+   * Sends a text frame unless the client has stopped reading: with more than
+   * limits.maxBufferedBytes already waiting for it (beyond what the kernel's socket buffer took),
+   * the socket is closed with 4008 instead of growing memory. So a socket holds at most that
+   * limit plus one message.
    */
   send(text: string): void {
     if (this.closing || this.socket.readyState !== 1) return;
-    if (this.socket.bufferedAmount + text.length > this.host.limits.maxBufferedBytes) {
+    if (this.socket.bufferedAmount > this.host.limits.maxBufferedBytes) {
       this.host.counted('slow');
       this.close(CLOSE.slowConsumer, 'slow consumer');
       return;

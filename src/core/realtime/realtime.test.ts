@@ -138,6 +138,33 @@ describe.each(targets)('realtime on %s', (target) => {
     await expect(t.ctx.realtime.publish('rooms:lobby', 'x'.repeat(70_000))).rejects.toThrow(RangeError);
   });
 
+  it('answers bad frames with error frames and keeps the socket open', async () => {
+    const s = await connect();
+    s.send('not json');
+    expect(await s.next('error')).toMatchObject({ code: 'invalid_frame' });
+    s.send('[1,2]');
+    expect(await s.next('error')).toMatchObject({ code: 'invalid_frame' });
+    s.send({ type: 'shout', ref: 'x1' });
+    expect(await s.next('error')).toMatchObject({ code: 'unknown_type', ref: 'x1' });
+    s.send({ type: 'subscribe', channel: 'bad channel!' });
+    expect(await s.next('error')).toMatchObject({ code: 'channel_invalid' });
+    s.send({ type: 'subscribe', channel: 'board:a', lastId: 'yesterday' });
+    expect(await s.next('error')).toMatchObject({ code: 'invalid_last_id', channel: 'board:a' });
+    s.ws.send(Buffer.from([1, 2, 3]), { binary: true });
+    expect(await s.next('error')).toMatchObject({ code: 'invalid_frame' });
+    s.send({ type: 'subscribe', channel: 'board:a', ref: 1 });
+    expect(await s.next('error')).toMatchObject({ code: 'invalid_frame' });
+    s.send({ type: 'ping' });
+    await s.next('pong');
+    expect(s.closed).toBeNull();
+  });
+
+  it('closes with 1009 a frame over maxPayloadBytes (16 KiB by default)', async () => {
+    const s = await connect();
+    s.send({ type: 'subscribe', channel: 'board:x', ref: 'y'.repeat(20_000) });
+    expect((await s.waitClosed()).code).toBe(1009);
+  });
+
   it('answers 426 problem+json to a plain GET, and 404 to an upgrade on another path', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/ws' });
     expect(res.statusCode).toBe(426);
