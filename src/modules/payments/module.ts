@@ -1,14 +1,22 @@
 import { defineModule } from '../../core/module.js';
+import { paymentAdminRoutes } from './admin-routes.js';
 import { PaymentsConfigSchema } from './config.js';
 import type { PaymentEvent, SubscriptionChangedEvent } from './events.js';
 import { messages } from './messages.js';
+import type { ProviderName } from './providers/contract.js';
+import { paymentRoutes } from './routes.js';
+import { migrations } from './schema.js';
 import { PaymentsService } from './service.js';
+import { webhookRoutes } from './webhook-routes.js';
 
 export type { PaymentEvent, SubscriptionChangedEvent } from './events.js';
 
 declare module '../../core/module.js' {
   interface Services {
     payments: PaymentsService;
+  }
+  interface Jobs {
+    'payments.process-webhook': { provider: ProviderName; eventId: string };
   }
 }
 
@@ -39,6 +47,24 @@ export default defineModule({
   name: 'payments',
   enabledByDefault: false,
   config: PaymentsConfigSchema,
+  migrations,
   messages,
   services: (ctx) => ({ payments: new PaymentsService(ctx) }),
+  routes: paymentRoutes,
+  adminRoutes: paymentAdminRoutes,
+  rootRoutes: webhookRoutes,
+  jobs: {
+    'process-webhook': async (job, ctx) => {
+      await ctx.services.payments.processWebhook(job);
+    },
+  },
+  crons: [
+    {
+      name: 'reconcile',
+      schedule: '*/15 * * * *',
+      run: async (ctx) => {
+        await ctx.services.payments.reconcile();
+      },
+    },
+  ],
 });

@@ -166,6 +166,8 @@ export interface ProviderFactoryContext<C> {
   env: string;
   /** Milliseconds a request to the provider may take. */
   timeoutMs: number;
+  /** Webhook timestamps further than this from the clock are refused (modules.payments.webhookToleranceSeconds). */
+  webhookToleranceSeconds?: number;
   log: { info(o: object, msg?: string): void; warn(o: object, msg?: string): void };
 }
 

@@ -1,5 +1,6 @@
 import type { PaymentsConfig } from '../config.js';
 import { PROVIDER_NAMES, type PaymentProvider, type ProviderFactory, type ProviderFactoryContext, type ProviderName } from './contract.js';
+import { createMercadoPagoProvider } from './mercadopago/adapter.js';
 import { createStripeProvider } from './stripe/adapter.js';
 import { createWompiProvider } from './wompi/adapter.js';
 
@@ -9,6 +10,7 @@ import { createWompiProvider } from './wompi/adapter.js';
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const providerFactories: Partial<Record<ProviderName, ProviderFactory<any>>> = {
+  mercadopago: createMercadoPagoProvider,
   stripe: createStripeProvider,
   wompi: createWompiProvider,
 };
