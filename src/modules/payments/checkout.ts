@@ -135,7 +135,7 @@ async function price(ctx: ModuleContext<PaymentsConfig>, req: CheckoutRequest): 
     return { kind: 'package', key: pkg.key, title: pkg.names[req.locale] ?? pkg.names.en, amount: pkg.price.amount, currency: pkg.price.currency, credits: pkg.credits };
   }
   const plan = plans ? await plans.getPlan(req.plan!) : undefined;
-  if (!plan) throw problem(404, 'payment_plan_not_found', { params: { key: req.plan! } });
+  if (!plan || plan.active === false) throw problem(404, 'payment_plan_not_found', { params: { key: req.plan! } });
   return {
     kind: 'plan',
     key: plan.key,

@@ -30,6 +30,7 @@ export interface Plan {
   price: { amount: number; currency: string };
   interval: 'month' | 'year';
   trialDays?: number;
+  active?: boolean;
   providers?: { stripe?: { priceId?: string } };
 }
 

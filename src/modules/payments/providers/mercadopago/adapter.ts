@@ -67,7 +67,8 @@ export function createMercadoPagoProvider(fctx: ProviderFactoryContext<MercadoPa
     name: 'mercadopago',
 
     async createCheckout(input: CheckoutInput): Promise<CheckoutResult> {
-      if (input.recurring) throw new ProviderError('mercadopago', 'subscriptions (preapproval) are not supported by this adapter yet', { retryable: false });
+      // A plan is sold as one prepaid period (the plans module extends the subscription on
+      // payment.succeeded): Mercado Pago's own subscriptions (preapproval) are not used.
       const https = input.successUrl.startsWith('https://');
       const pref = await call<MpPreference>(
         'POST',
