@@ -177,6 +177,12 @@ export const GamificationConfigSchema = Type.Object(
          * stable pseudonym ("Player 7KQ2MX") for everyone. Internal ids are never shown.
          */
         showNames: Type.Boolean({ default: true }),
+        /**
+         * Boards are published to the public realtime channels `gamification:leaderboard:{period}`
+         * at most once per this many ms per replica, however many awards arrive meanwhile
+         * (docs/gamification.md#realtime). 0: leaderboards are not published live.
+         */
+        liveIntervalMs: Type.Integer({ minimum: 0, maximum: 60_000, default: 250 }),
       },
       { ...Closed, default: {} },
     ),

@@ -40,11 +40,20 @@ export default defineModule({
   services: (ctx) => ({ gamification: new GamificationService(ctx) }),
   routes: gamificationRoutes,
   adminRoutes: gamificationAdminRoutes,
+  // Public: anyone may watch a board the HTTP API shows them (GET /leaderboard), signed in or not.
+  // Players' own awards use the kernel's user:{id} / guest:{id} channels.
+  channels: [
+    {
+      pattern: 'gamification:leaderboard:{period}',
+      authorize: (_actor, { period }, ctx) => (ctx.config.leaderboards.periods as readonly string[]).includes(period),
+    },
+  ],
   start: async (ctx) => {
     await ctx.services.gamification.definitions.start();
     await ctx.services.gamification.meCache.start(ctx.pubsub);
   },
   stop: async (ctx) => {
+    await ctx.services.gamification.liveBoards.stop();
     await ctx.services.gamification.meCache.stop();
     await ctx.services.gamification.definitions.stop();
   },

@@ -6,7 +6,8 @@ import { actorKey, type Player } from './actors.js';
 import type { GamificationConfig } from './config.js';
 import { Definitions, type DefinitionSet } from './definitions.js';
 import { applyBatch, type AwardOutcome, type EventInput } from './engine.js';
-import { scheduleConsequences } from './consequences.js';
+import { scheduleConsequences, type LiveOutput } from './consequences.js';
+import { LiveBoards } from './live.js';
 import { periodKey, rankOf, topPlayers, type Period } from './leaderboard.js';
 import { nameEntries, type NameSource } from './board-names.js';
 import { MeCache, validUntil } from './me-cache.js';
@@ -38,6 +39,8 @@ export class GamificationService {
   readonly definitions: Definitions;
   /** Serialized GET /me answers, per player and locale (see MeCache). */
   readonly meCache = new MeCache({ ttlMs: 30_000 });
+  /** Coalesced leaderboard publishes to the public realtime channels. */
+  readonly liveBoards: LiveBoards;
   /** The engine's clock; tests move it to cross days. */
   now: () => Date = () => new Date();
   private readonly db: GamDb;
@@ -46,7 +49,22 @@ export class GamificationService {
     this.db = typedDb<GamificationTables>(ctx);
     this.definitions = new Definitions(this.db, ctx.pubsub, ctx.log, ctx.config);
     this.definitions.onChange(() => this.meCache.clear());
+    this.liveBoards = new LiveBoards({
+      intervalMs: ctx.config.leaderboards.liveIntervalMs,
+      periods: () => ctx.config.leaderboards.periods,
+      build: (period) => this.leaderboard(period, ctx.config.leaderboards.defaultLimit, null),
+      publish: (channel, data) => ctx.realtime.publish(channel, data),
+      log: ctx.log,
+    });
   }
+
+  /** What an award shows live (see consequences.ts): the player's channel and the boards. */
+  private readonly live: LiveOutput = {
+    publish: (channel, data) => {
+      this.ctx.realtime.publish(channel, data).catch((err: unknown) => this.ctx.log.warn({ err, channel }, 'could not publish a live award'));
+    },
+    boardsChanged: () => this.liveBoards.changed(),
+  };
 
   get defs() {
     return this.definitions.current;
@@ -69,7 +87,7 @@ export class GamificationService {
     const now = this.now();
     return this.ctx.tx(async (trx) => {
       const outcome = await applyBatch(trx, defs, this.engineOptions(), player, events, now);
-      scheduleConsequences(trx, outcome, () => this.forgetPlayer(player));
+      scheduleConsequences(trx, outcome, () => this.forgetPlayer(player), this.live);
       return outcome;
     });
   }
@@ -82,7 +100,7 @@ export class GamificationService {
     const now = this.now();
     return this.ctx.tx(async (trx) => {
       const outcome = await applyBatch(trx, defs, this.engineOptions(), player, [], now, [badge]);
-      scheduleConsequences(trx, outcome, () => this.forgetPlayer(player));
+      scheduleConsequences(trx, outcome, () => this.forgetPlayer(player), this.live);
       return outcome;
     });
   }
@@ -263,7 +281,9 @@ export class GamificationService {
       trx.afterCommit(() => this.forgetPlayer({ type: 'guest', id: guestId }));
       if (moved) {
         trx.afterCommit(() => this.forgetPlayer(moved.player));
-        scheduleConsequences(trx, moved, async () => {});
+        // The user's channel hears of the points that moved in; the guest leaves the boards.
+        scheduleConsequences(trx, moved, async () => {}, this.live);
+        trx.afterCommit(async () => this.liveBoards.changed());
       }
       return moved !== null;
     });
@@ -272,11 +292,13 @@ export class GamificationService {
   /** user.deleted: erases the user's rows. */
   async eraseUser(userId: string): Promise<void> {
     await eraseActor(this.ctx, { type: 'user', id: userId }, () => this.forgetPlayer({ type: 'user', id: userId }));
+    this.liveBoards.changed(); // they leave the boards
   }
 
   /** guest.expired: erases the guest's rows. */
   async eraseGuest(guestId: string): Promise<void> {
     await eraseActor(this.ctx, { type: 'guest', id: guestId }, () => this.forgetPlayer({ type: 'guest', id: guestId }));
+    this.liveBoards.changed();
   }
 
   exportUser(userId: string) {
