@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../../../testing/app.js';
+import { runCron } from '../../../../testing/cron.js';
 import { recordEvents, type EventRecorder } from '../../../../testing/events.js';
 import { targets } from '../../../../testing/targets.js';
 import { waitFor } from '../../../../testing/wait.js';
@@ -100,6 +101,23 @@ describe.each(targets)('Stripe credit-pack purchase on %s', (target) => {
     expect((await paymentOf(t, 'cai', paymentId)).status).toBe('charged_back');
     expect(await balanceOf(t, 'cai')).toMatchObject({ balance: 0, debt: 60 });
     expect(events.payloads('payment.refunded').filter((e) => e.paymentId === paymentId)).toHaveLength(1);
+  });
+
+  it('reconciliation credits a payment whose webhooks never came, once', async () => {
+    const { paymentId, sessionId } = await buy('eva');
+    stripe.autoDeliver = false;
+    await stripe.completeCheckout(sessionId);
+    stripe.autoDeliver = true;
+    expect((await paymentOf(t, 'eva', paymentId)).status).toBe('pending');
+    await runCron(t, 'payments.reconcile');
+    await runCron(t, 'payments.reconcile');
+    expect((await paymentOf(t, 'eva', paymentId)).status).toBe('approved');
+    expect(await balanceOf(t, 'eva')).toMatchObject({ balance: 100 });
+    // The webhooks arriving after all change nothing.
+    await Promise.all(stripe.events.filter((e) => e.data.object.id === sessionId || e.data.object.id === stripe.state.session(sessionId).payment_intent).map((e) => stripe.deliver(e)));
+    await webhooksProcessed(t);
+    expect(await balanceOf(t, 'eva')).toMatchObject({ balance: 100 });
+    expect(events.payloads('payment.succeeded').filter((e) => e.paymentId === paymentId)).toHaveLength(1);
   });
 
   it('a declined card fails the payment without credits', async () => {

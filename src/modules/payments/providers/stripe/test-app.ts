@@ -68,7 +68,8 @@ export async function paymentsTestApp(
       admin: { token: ADMIN_TOKEN },
       ...extra.config,
       modules: {
-        payments: { enabled: true, providers },
+        // Reconciliation may look at a payment at once (tests make webhooks go missing on purpose).
+        payments: { enabled: true, providers, reconciliation: { minAgeMinutes: 0 } },
         ...(catalogInConfig ? { wallet: { packages: PACKAGES } } : {}),
         ...((extra.config?.modules as Record<string, unknown>) ?? {}),
       },

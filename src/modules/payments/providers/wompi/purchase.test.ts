@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../../../testing/app.js';
+import { runCron } from '../../../../testing/cron.js';
 import { recordEvents, type EventRecorder } from '../../../../testing/events.js';
 import { targets } from '../../../../testing/targets.js';
 import { admin, balanceOf, paymentOf, paymentsTestApp, user, webhooksProcessed } from '../stripe/test-app.js';
@@ -78,6 +79,21 @@ describe.each(targets)('Wompi credit-pack purchase on %s', (target) => {
     await webhooksProcessed(t);
     expect(await balanceOf(t, 'bea')).toMatchObject({ balance: 0 });
     expect(events.payloads('payment.refunded').filter((e) => e.paymentId === paymentId)).toHaveLength(1);
+  });
+
+  it('reconciliation credits a payment whose event never came, by its reference', async () => {
+    const { paymentId, redirectUrl } = await buy('eva');
+    wompi.autoDeliver = false;
+    await wompi.pay(redirectUrl, { status: 'DECLINED' });
+    const tx = await wompi.pay(redirectUrl, { status: 'APPROVED' });
+    wompi.autoDeliver = true;
+    await runCron(t, 'payments.reconcile');
+    expect(await paymentOf(t, 'eva', paymentId)).toMatchObject({ status: 'approved' });
+    expect(await balanceOf(t, 'eva')).toMatchObject({ balance: 250 });
+    await wompi.deliver(wompi.lastEvent(tx.id as string)!);
+    await webhooksProcessed(t);
+    expect(await balanceOf(t, 'eva')).toMatchObject({ balance: 250 });
+    expect(events.payloads('payment.failed').filter((e) => e.paymentId === paymentId)).toHaveLength(0);
   });
 
   it('a PSE payment cannot be refunded through the API: a clear refusal, credits kept', async () => {
