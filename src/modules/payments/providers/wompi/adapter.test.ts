@@ -59,9 +59,12 @@ describe('Wompi adapter: checkout and payments', () => {
     await expect(fake.pay(`${url.origin}${url.pathname}?${q}`)).rejects.toThrow(/signature:integrity/);
   });
 
-  it('refuses what Wompi cannot charge: other currencies and subscriptions', async () => {
+  it('refuses other currencies, and sells a plan as one prepaid period', async () => {
     await expect(wompi.createCheckout(checkout({ currency: 'USD' }))).rejects.toMatchObject({ opts: { code: 'unsupported_currency' }, retryable: false });
-    await expect(wompi.createCheckout(checkout({ recurring: { interval: 'month' } }))).rejects.toMatchObject({ opts: { code: 'unsupported_recurring' } });
+    const plan = checkout({ purpose: { kind: 'plan', key: 'business' }, amount: 990_000, recurring: { interval: 'year', trialDays: 14 } });
+    const { redirectUrl } = await wompi.createCheckout(plan);
+    const tx = await fake.pay(redirectUrl, { status: 'APPROVED' });
+    expect(tx).toMatchObject({ reference: plan.paymentId, amount_in_cents: 990_000 });
   });
 
   it('turns a paid checkout into an approved payment, found by id, by reference and by checkout id', async () => {

@@ -103,9 +103,9 @@ export class WompiProvider implements PaymentProvider {
   }
 
   async createCheckout(input: CheckoutInput): Promise<CheckoutResult> {
-    if (input.recurring) {
-      throw new ProviderError('wompi', 'Wompi Web Checkout takes one-off payments only; subscriptions need Stripe', { retryable: false, code: 'unsupported_recurring' });
-    }
+    // Wompi has no subscriptions: a plan is sold as one prepaid period, a one-off payment like a
+    // credit package (the plans module grants the period on payment.succeeded). `recurring` only
+    // names the period; a trial cannot be prepaid, so trialDays does not apply here.
     if (input.currency.toUpperCase() !== 'COP') {
       throw new ProviderError('wompi', `Wompi charges in COP only, not ${input.currency}`, { retryable: false, code: 'unsupported_currency' });
     }
