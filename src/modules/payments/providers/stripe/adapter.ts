@@ -194,4 +194,4 @@ export class StripeProvider implements PaymentProvider {
 
 /** The registry's factory for `modules.payments.providers.stripe`. */
 export const createStripeProvider: ProviderFactory<StripeConfig> = (ctx) =>
-  new StripeProvider({ config: ctx.config, timeoutMs: ctx.timeoutMs });
+  new StripeProvider({ config: ctx.config, timeoutMs: ctx.timeoutMs, toleranceSeconds: ctx.webhookToleranceSeconds });

@@ -53,6 +53,9 @@ export function wompiEnvironment(config: Pick<WompiConfig, 'publicKey' | 'privat
   return env;
 }
 
+/** Wompi's last retry comes 24 h after the first delivery, with the first signature: a window below that would refuse it. */
+export const WOMPI_MIN_TOLERANCE_S = 48 * 3600;
+
 const API = { sandbox: 'https://sandbox.wompi.co/v1', production: 'https://production.wompi.co/v1' };
 /** A checkout id names our reference: Web Checkout creates no object until the payer pays. */
 const CHECKOUT_PREFIX = 'checkout:';
@@ -193,7 +196,7 @@ export class WompiProvider implements PaymentProvider {
       throw new WebhookSignatureError('bad_signature', 'The event checksum does not match');
     }
     const nowS = Math.floor(Date.now() / 1000);
-    const tolerance = this.opts.toleranceSeconds ?? 48 * 3600;
+    const tolerance = this.opts.toleranceSeconds ?? WOMPI_MIN_TOLERANCE_S;
     if (nowS - (timestamp as number) > tolerance || (timestamp as number) - nowS > 300) {
       throw new WebhookSignatureError('stale_timestamp', 'The event timestamp is outside the tolerance');
     }
@@ -240,4 +243,5 @@ export class WompiProvider implements PaymentProvider {
 }
 
 /** The registry's factory for `modules.payments.providers.wompi`. */
-export const createWompiProvider: ProviderFactory<WompiConfig> = (ctx) => new WompiProvider({ config: ctx.config, timeoutMs: ctx.timeoutMs });
+export const createWompiProvider: ProviderFactory<WompiConfig> = (ctx) =>
+  new WompiProvider({ config: ctx.config, timeoutMs: ctx.timeoutMs, toleranceSeconds: Math.max(ctx.webhookToleranceSeconds ?? 0, WOMPI_MIN_TOLERANCE_S) });
