@@ -35,7 +35,7 @@ export default tseslint.config(
   {
     files: ['examples/landing/**/*.js'],
     languageOptions: {
-      globals: readonly(['document', 'location', 'navigator', 'fetch', 'URL', 'URLSearchParams', 'FormData', 'console', 'window', 'localStorage', 'setTimeout', 'clearTimeout']),
+      globals: readonly(['document', 'location', 'navigator', 'fetch', 'URL', 'URLSearchParams', 'FormData', 'console', 'window', 'localStorage', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval']),
     },
   },
 );

@@ -1,5 +1,7 @@
-// The landing page's behaviour: become a guest, earn points by sharing, sign up and keep them.
+// The landing page's behaviour: become a guest, earn points by sharing, sign up and keep them;
+// the score and the leaderboard update live over the API's websocket.
 import { createClient } from './neptuno-client.js';
+import { connectRealtime } from './neptuno-realtime.js';
 
 const TEXT = {
   es: {
@@ -30,6 +32,10 @@ const TEXT = {
     user: (name) => `Hola, ${name}`,
     offline: 'No se puede conectar con el servidor.',
     otherLang: ['en', 'English'],
+    leaderboard: 'Clasificación',
+    noPlayers: 'Nadie ha sumado puntos todavía',
+    myRank: (rank) => `Vas en el puesto ${rank}`,
+    live: { connecting: 'Conectando…', open: 'En directo', closed: 'Reconectando…' },
   },
   en: {
     headline: 'Share and win',
@@ -59,6 +65,10 @@ const TEXT = {
     user: (name) => `Hi, ${name}`,
     offline: 'Cannot reach the server.',
     otherLang: ['es', 'Español'],
+    leaderboard: 'Leaderboard',
+    noPlayers: 'Nobody has scored yet',
+    myRank: (rank) => `You are number ${rank}`,
+    live: { connecting: 'Connecting…', open: 'Live', closed: 'Reconnecting…' },
   },
 };
 
@@ -122,6 +132,77 @@ function renderScore(me) {
   }
 }
 
+/**
+ * The all-time board. `board` is what GET /leaderboard answers (with the visitor's own entry and
+ * rank) or what the live channel carries (the same for every viewer: no `isMe`, no `me`).
+ */
+function renderBoard(board, fromHttp = false) {
+  const list = $('#leaderboard');
+  list.replaceChildren();
+  if (!board.data.length) {
+    const li = document.createElement('li');
+    li.className = 'muted';
+    li.textContent = t.noPlayers;
+    list.append(li);
+  }
+  for (const entry of board.data) {
+    const li = document.createElement('li');
+    li.classList.toggle('me', entry.isMe);
+    const name = document.createElement('span');
+    name.textContent = `${entry.rank}. ${entry.displayName}`;
+    const points = document.createElement('span');
+    points.textContent = String(entry.points);
+    li.append(name, points);
+    list.append(li);
+  }
+  // The visitor's rank comes with HTTP answers only; a live board keeps the last one shown.
+  if (fromHttp) $('#my-rank').textContent = board.me ? t.myRank(board.me.rank) : '';
+}
+
+const refreshBoard = () => api.leaderboard('all').then((board) => renderBoard(board, true), () => {});
+
+// ---- Live updates ----
+
+let live = null;
+let personal = null; // { channel, off }
+
+/**
+ * Listens to the visitor's own channel (guest:<id> or user:<id>) and the public board. When the
+ * visitor changes (sign-in, sign-out) the socket reconnects, so it authenticates with the new
+ * cookie, and listens to the new channel.
+ */
+function follow(who) {
+  const channel = who.kind === 'guest' || who.kind === 'user' ? `${who.kind}:${who.id}` : null;
+  if (live && personal?.channel === channel) return;
+  personal?.off();
+  personal = null;
+  if (!live) {
+    live = connectRealtime({
+      baseUrl: document.querySelector('meta[name="neptuno-api"]').content,
+      onStatus: (state) => {
+        $('#live').dataset.state = state;
+        $('#live').textContent = t.live[state];
+      },
+    });
+    globalThis.neptunoLive = live; // for the console and the end-to-end test
+    live.subscribe('gamification:leaderboard:all', {
+      onMessage: (board) => renderBoard(board),
+      onReset: refreshBoard, // missed too much while away: ask over HTTP
+    });
+  } else live.reconnect();
+  if (!channel) return;
+  const off = live.subscribe(channel, {
+    onMessage: async (award) => {
+      // The new total at once; names of badges and levels (in our language) from /me.
+      $('#points').textContent = String(award.points.total);
+      renderScore(await api.me());
+      refreshBoard(); // our own rank moved
+    },
+    onReset: () => api.me().then(renderScore, () => {}),
+  });
+  personal = { channel, off };
+}
+
 /** Who the visitor is (a new visitor becomes a guest) and their score. */
 async function refresh() {
   let who = await api.whoami();
@@ -132,6 +213,8 @@ async function refresh() {
   renderWho(who);
   renderScore(await api.me());
   $('#share').disabled = false;
+  follow(who);
+  await refreshBoard();
 }
 
 async function share() {

@@ -207,6 +207,39 @@ describe.skipIf(skipBrowserTests).each(targets)('landing page in a browser on $n
     await context.close();
   });
 
+  it('shows the score and the leaderboard live, without a reload, and catches up after a dropped socket', async () => {
+    const context = await browser.newContext({ locale: 'es-ES' });
+    const { page, errors } = await open(context, trustedPage.url);
+    await page.locator('#share:not([disabled])').waitFor();
+    await page.locator('#live[data-state="open"]', { hasText: 'En directo' }).waitFor();
+    const visitor = (await page.evaluate(() => (globalThis as unknown as { neptuno: { whoami(): Promise<unknown> } }).neptuno.whoami())) as { id: string };
+    // Marks this document: still there at the end means no reload happened.
+    await page.evaluate(() => ((globalThis as unknown as { sameDocument: boolean }).sameDocument = true));
+    const gamification = t.ctx.services.gamification;
+
+    // Points earned elsewhere (another tab, a webhook, an admin) appear at once.
+    await gamification.award({ type: 'guest', id: visitor.id }, 'quiz_completed', { id: 'live-1' });
+    await page.locator('#points', { hasText: /^30$/ }).waitFor();
+
+    // A rival takes the lead: the public board on this page follows.
+    const rival = await t.ctx.services.guests.create({ displayName: 'Rival en directo' });
+    for (const id of ['r1', 'r2', 'r3', 'r4', 'r5']) await gamification.award({ type: 'guest', id: rival.id }, 'share', { id });
+    await page.locator('#leaderboard li', { hasText: 'Rival en directo' }).filter({ hasText: '250' }).waitFor();
+    await page.screenshot({ path: join(SHOTS, `live-${target.name}.png`), fullPage: true });
+
+    // The socket goes away; an award happens meanwhile; back, the client subscribes with the last
+    // id it saw and the server replays what it missed.
+    await page.evaluate(() => (globalThis as unknown as { neptunoLive: { close(): void } }).neptunoLive.close());
+    await gamification.award({ type: 'guest', id: visitor.id }, 'quiz_completed', { id: 'live-2' });
+    expect(await text(page, '#points')).toBe('30');
+    await page.evaluate(() => (globalThis as unknown as { neptunoLive: { reconnect(): void } }).neptunoLive.reconnect());
+    await page.locator('#points', { hasText: /^60$/ }).waitFor();
+
+    expect(await page.evaluate(() => (globalThis as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('the same page from an origin the API does not trust can neither read answers nor act with the cookie', async () => {
     expect(signedIn, 'runs after the first test, with its signed-in browser').toBeDefined();
     const sessionCookie = (await signedIn.cookies(api)).find((c) => c.name === 'neptuno.session_token');

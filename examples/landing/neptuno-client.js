@@ -74,6 +74,8 @@ export function createClient({ baseUrl, locale } = { baseUrl: '' }) {
     track: (type, id) => request('POST', '/v1/gamification/events', id ? { type, id } : { type }),
     /** Points, level, badges, streak and open challenges of the caller (guest or user). */
     me: () => request('GET', '/v1/gamification/me'),
+    /** Top of a period (`all`, `weekly`, `monthly`) with the caller's own rank: `{ period, periodKey, data: [{ rank, displayName, points, isMe }], me }`. */
+    leaderboard: (period = 'all') => request('GET', `/v1/gamification/leaderboard?period=${encodeURIComponent(period)}`),
     /** Creates an account. Never signs in (the answer is the same for a taken email): call signIn next. */
     signUp: ({ email, password, name }) => request('POST', '/v1/auth/sign-up/email', { email, password, name }),
     /** Starts a cookie session; what the visitor earned as a guest moves to the account. */

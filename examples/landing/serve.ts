@@ -1,6 +1,6 @@
 // A tiny static server for the landing page, for local use and for the browser tests:
 //   node bin/run-ts.mjs examples/landing/serve.ts --port 3000 --api http://localhost:8000
-// In production put the four files on any static host or CDN and edit the <meta name="neptuno-api">.
+// In production put the five files on any static host or CDN and edit the <meta name="neptuno-api">.
 import { createServer, type Server } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -15,17 +15,18 @@ const FILES: Record<string, { file: string; type: string }> = {
   '/index.html': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/neptuno-client.js': { file: 'neptuno-client.js', type: 'text/javascript; charset=utf-8' },
+  '/neptuno-realtime.js': { file: 'neptuno-realtime.js', type: 'text/javascript; charset=utf-8' },
   '/styles.css': { file: 'styles.css', type: 'text/css; charset=utf-8' },
 };
 
 const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
 // No inline script or style anywhere on the page, so the policy can be strict: the page talks
-// to itself and to the API, nothing else.
+// to itself and to the API (HTTP and its websocket), nothing else.
 const contentSecurityPolicy = (apiOrigin: string) =>
   [
     "default-src 'self'",
-    `connect-src 'self' ${apiOrigin}`,
+    `connect-src 'self' ${apiOrigin} ${apiOrigin.replace(/^http/, 'ws')}`,
     "img-src 'self' https: data:",
     "base-uri 'none'",
     "form-action 'none'",
