@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { HttpProblem } from '../core/http/problem.js';
 import { withApp } from './bootstrap.js';
 import { registerMailCommands } from './mail-commands.js';
+import { registerPaymentsCommands } from './payments-commands.js';
 import { registerWalletCommands } from './wallet-commands.js';
 
 async function readStdinLine(): Promise<string> {
@@ -16,6 +17,8 @@ export function registerExtraCommands(program: Command, configOption: readonly [
   registerMailCommands(program, configOption);
   // neptuno wallet verify
   registerWalletCommands(program, configOption);
+  // neptuno payments simulate (a purchase against the local fake Mercado Pago)
+  registerPaymentsCommands(program, configOption);
 
   program
     .command('create-admin')

@@ -3,6 +3,7 @@ import { defineModule } from '../../core/module.js';
 import { auth, payments, wallet } from '../index.js';
 import { createAdmin, createTestApp, freezeClock, recordEvents, runCron, signUpAndIn, targets, TEST_ORIGIN, type TestApp, type TestClock } from '../../testing/index.js';
 import { FakeMercadoPago, injectMercadoPago } from './testing/index.js';
+import { simulatePurchase } from './testing/simulate.js';
 import { countRows, drain, expectProblem, paymentRow, SPARTAN_PACKS } from './test-helpers.js';
 import type { CreditPackage, WalletPort } from './ports.js';
 
@@ -228,6 +229,16 @@ describe.each(targets)('Mercado Pago purchase of a credit pack on %s', (target) 
     await fake.deliver(fake.lastNotification()!);
     await drain(t);
     expect(await balance(hal.userId)).toBe(1000);
+  });
+
+  it('simulates a whole purchase (neptuno payments simulate), replays and a forged delivery included', async () => {
+    const jon = await signUpAndIn(t.app);
+    const lines: string[] = [];
+    const r = await simulatePurchase({ app: { server: t.app, ctx: t.ctx }, fake, userId: jon.userId, package: 'pack-2000', replays: 2, forged: true, print: (l) => lines.push(l) });
+    fake.onWebhook(injectMercadoPago(t.app));
+    expect(r).toMatchObject({ status: 'approved', balance: 2000, webhookAnswers: [200, 200, 200, 401] });
+    expect(await balance(jon.userId)).toBe(2000);
+    expect(lines.at(-1)).toBe(`payment ${r.paymentId}: approved; wallet balance 2000 credits`);
   });
 
   it('refuses what it cannot sell, and unknown providers', async () => {
