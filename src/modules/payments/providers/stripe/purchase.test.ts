@@ -120,6 +120,28 @@ describe.each(targets)('Stripe credit-pack purchase on %s', (target) => {
     expect(events.payloads('payment.succeeded').filter((e) => e.paymentId === paymentId)).toHaveLength(1);
   });
 
+  it('two replicas receiving the same events at once credit once', async () => {
+    const replica = await paymentsTestApp(target, { stripe }, { replicaOf: t });
+    try {
+      const { paymentId, sessionId } = await buy('fay');
+      stripe.autoDeliver = false;
+      const [, succeeded, completed] = await stripe.completeCheckout(sessionId);
+      stripe.autoDeliver = true;
+      const post = (app: TestApp, e: typeof completed) => {
+        const d = stripe.signed(e);
+        return app.app.inject({ method: 'POST', url: '/v1/webhooks/stripe', headers: d.headers, payload: d.rawBody });
+      };
+      const answers = await Promise.all([t, replica, t, replica].flatMap((app) => Array.from({ length: 5 }, () => [post(app, completed), post(app, succeeded)])).flat());
+      expect(answers.every((a) => a.statusCode === 200)).toBe(true);
+      await webhooksProcessed(t);
+      expect(await balanceOf(t, 'fay')).toMatchObject({ balance: 100 });
+      expect(await balanceOf(replica, 'fay')).toMatchObject({ balance: 100 });
+      expect((await paymentOf(replica, 'fay', paymentId)).status).toBe('approved');
+    } finally {
+      await replica.close();
+    }
+  });
+
   it('a declined card fails the payment without credits', async () => {
     const { paymentId, sessionId } = await buy('dan');
     await stripe.completeCheckout(sessionId, 'failed');

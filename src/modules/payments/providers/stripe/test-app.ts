@@ -55,7 +55,8 @@ const interimCatalog = defineModule({
 export async function paymentsTestApp(
   target: TestTarget,
   fakes: { stripe?: FakeStripe; wompi?: FakeWompi },
-  extra: { modules?: AnyModule[]; config?: Record<string, unknown> } = {},
+  /** `replicaOf`: another replica of that app (same database and Redis); the fakes keep delivering to the first. */
+  extra: { modules?: AnyModule[]; config?: Record<string, unknown>; replicaOf?: TestApp } = {},
 ): Promise<TestApp> {
   const providers: Record<string, unknown> = {};
   if (fakes.stripe) providers.stripe = fakes.stripe.config;
@@ -63,6 +64,7 @@ export async function paymentsTestApp(
   const t = await createTestApp({
     target,
     workers: true,
+    ...(extra.replicaOf ? { replicaOf: extra.replicaOf } : {}),
     modules: [authModule, testUsers, walletModule, paymentsModule, ...(catalogInConfig ? [] : [interimCatalog]), ...(extra.modules ?? [])],
     config: {
       admin: { token: ADMIN_TOKEN },
@@ -77,8 +79,10 @@ export async function paymentsTestApp(
   });
   const deliverTo = (name: string) => (d: { rawBody: Buffer; headers: Record<string, string> }) =>
     t.app.inject({ method: 'POST', url: `/v1/webhooks/${name}`, headers: d.headers, payload: d.rawBody });
-  fakes.stripe?.onWebhook(deliverTo('stripe'));
-  fakes.wompi?.onWebhook(deliverTo('wompi'));
+  if (!extra.replicaOf) {
+    fakes.stripe?.onWebhook(deliverTo('stripe'));
+    fakes.wompi?.onWebhook(deliverTo('wompi'));
+  }
   return t;
 }
 
