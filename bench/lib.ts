@@ -27,12 +27,6 @@ export function processCpuMs(pid: number): number {
 }
 const CLOCK_TICKS = 100;
 
-/** Resident memory of a process from /proc (Linux), in bytes. */
-export function processRssBytes(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
-  return Number(/(\d+)/.exec(line ?? '')?.[1] ?? 0) * 1024;
-}
-
 /**
  * Starts `bench/servers/<name>.ts` in its own process (so the load generator does not share its
  * event loop) and waits for it to print `listening <url>`.

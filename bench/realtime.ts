@@ -26,7 +26,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { processCpuMs, processRssBytes, startServer, type Server } from './lib.js';
+import { processCpuMs, startServer, type Server } from './lib.js';
 import type { ConnectReport, ConnSpec, Order, PhaseReport } from './realtime/clients.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -48,6 +48,8 @@ const PACED_SECONDS = Number(values['paced-seconds']);
 const BURST = Number(values.burst);
 const PAD = Number(values.pad);
 const pgUrl = process.env.NEPTUNO_BENCH_DATABASE_URL;
+// startServer passes these to the servers: /memory collects garbage before reading RSS.
+process.env.BENCH_NODE_FLAGS = `${process.env.BENCH_NODE_FLAGS ?? ''} --expose-gc`.trim();
 const redisUrl = process.env.NEPTUNO_BENCH_REDIS_URL;
 
 /** The load generator: one forked process answering one message per order. */
@@ -160,6 +162,7 @@ interface Row {
   connected: number;
   connectPerSec: number;
   rssPer1k: number;
+  jsPer1k: number;
   paced: PhaseReport & { rate: number };
   burst: PhaseReport & { rate: number; cpuUsPerDelivery: number };
   personal: PhaseReport & { rate: number };
@@ -167,7 +170,20 @@ interface Row {
 
 const ok = (r: PhaseReport) => r.missing === 0 && r.duplicates === 0 && r.foreign === 0 && r.received === r.expected;
 const serverCpu = (shape: Shape) => shape.servers.reduce((sum, s) => sum + processCpuMs(s.pid), 0);
-const serverRss = (shape: Shape) => shape.servers.reduce((sum, s) => sum + processRssBytes(s.pid), 0);
+/**
+ * Memory of every server process after a full GC (through the control port of each): RSS, and
+ * what JavaScript holds (heap + external + array buffers), which the allocator's keeping or
+ * returning of freed pages does not blur.
+ */
+async function serverMemory(shape: Shape): Promise<{ rss: number; js: number }> {
+  const sum = { rss: 0, js: 0 };
+  for (const s of shape.servers) {
+    const m = (await (await fetch(`${controlOf(s)}/memory`, { method: 'POST' })).json()) as { rss: number; js: number };
+    sum.rss += m.rss;
+    sum.js += m.js;
+  }
+  return sum;
+}
 
 async function phase(clients: Clients, shape: Shape, order: Extract<Order, { op: 'expect' }>, publish: () => Promise<{ startedAt: number }>, idleMs: number) {
   await clients.ask({ ...order });
@@ -182,10 +198,13 @@ async function measure(makeShape: () => Promise<Shape>, n: number): Promise<Row>
   const clients = new Clients();
   try {
     const conns = await shape.actors(n);
-    const rssBefore = serverRss(shape);
+    const before = await serverMemory(shape);
     const connected = await clients.ask<ConnectReport>({ op: 'connect', shared: SHARED, conns, concurrency: Number(values.concurrency) });
     if (connected.failed) console.warn(`  ${shape.name}: ${connected.failed} of ${n} connections failed: ${connected.errors.join('; ')}`);
-    const rssPer1k = ((serverRss(shape) - rssBefore) / Math.max(connected.ok, 1)) * 1000;
+    const after = await serverMemory(shape);
+    const per1k = (bytes: number) => (bytes / Math.max(connected.ok, 1)) * 1000;
+    const rssPer1k = per1k(after.rss - before.rss);
+    const jsPer1k = per1k(after.js - before.js);
 
     // Paced: TARGET_RATE deliveries/s in total, so rate / N messages/s on the shared channel.
     const perSec = TARGET_RATE / n;
@@ -198,7 +217,7 @@ async function measure(makeShape: () => Promise<Shape>, n: number): Promise<Row>
 
     const personal = await phase(clients, shape, { op: 'expect', phase: 'personal' }, () => control(shape, '/personal', { channels: conns.map((c) => c.personal) }), 5000);
     await clients.ask({ op: 'close' });
-    return { shape: shape.name, n, connected: connected.ok, connectPerSec: connected.ok / (connected.ms / 1000), rssPer1k, paced, burst: { ...burst, cpuUsPerDelivery }, personal };
+    return { shape: shape.name, n, connected: connected.ok, connectPerSec: connected.ok / (connected.ms / 1000), rssPer1k, jsPer1k, paced, burst: { ...burst, cpuUsPerDelivery }, personal };
   } finally {
     await shape.stop();
   }
@@ -213,7 +232,7 @@ function print(rows: Row[]) {
   for (const r of rows) {
     const ratio = floor ? ` (${((r.burst.rate / floor.burst.rate) * 100).toFixed(0)}% of bare)` : '';
     console.log(`  ${r.shape}`);
-    console.log(`    connected ${r.connected}/${r.n} at ${fmt(r.connectPerSec)}/s; server RSS ${fmt(r.rssPer1k / 1048576, 1)} MB per 1k connections`);
+    console.log(`    connected ${r.connected}/${r.n} at ${fmt(r.connectPerSec)}/s; per 1k connections the server(s) grew ${fmt(r.rssPer1k / 1048576, 1)} MB RSS, ${fmt(r.jsPer1k / 1048576, 1)} MB JS heap+external`);
     console.log(`    paced    ${fmt(r.paced.rate)} delivered/s (target ${fmt(TARGET_RATE)}): p50 ${fmt(r.paced.p50, 1)} ms, p99 ${fmt(r.paced.p99, 1)} ms, max ${fmt(r.paced.max, 1)} ms — ${verdict(r.paced)}`);
     console.log(`    burst    ${fmt(r.burst.rate)} delivered/s${ratio}, ${fmt(r.burst.cpuUsPerDelivery, 2)} µs server CPU per delivery, p99 ${fmt(r.burst.p99, 1)} ms — ${verdict(r.burst)}`);
     console.log(`    personal ${fmt(r.personal.rate)} delivered/s (one publish per client), p99 ${fmt(r.personal.p99, 1)} ms — ${verdict(r.personal)}`);

@@ -4,7 +4,10 @@
  * carries nothing but its own traffic and the floor and Neptuno are driven identically.
  *
  *   POST /publish  { channel, count, intervalMs, pad }  → count messages { seq, t, pad } to one channel
- *   POST /personal { channels: string[] }                → one message { to: channel, t } to each channel
+ *   POST /personal { channels: string[] }                → one message { to: channel, t } to each channel,
+ *                                                          32 publishes in flight (as from many requests at once)
+ *   POST /memory                                         → { rss, js } in bytes after a full GC (servers run with
+ *                                                          --expose-gc); js: heap + external + array buffers
  *
  * `t` is the publish time as an epoch in fractional milliseconds (timeOrigin + performance.now(),
  * comparable across processes of one machine), so a client's receipt time minus `t` is the
@@ -38,8 +41,22 @@ export async function startControl(publish: Publish): Promise<string> {
           // Paced: the next one at its slot (drift-corrected), not `intervalMs` after this one ended.
           if (intervalMs > 0 && seq < count - 1) await sleep(Math.max(0, started + (seq + 1) * intervalMs - epochMs()));
         }
+      } else if (req.url === '/memory') {
+        // Garbage collected first, so the difference before/after connecting is live memory, not GC timing.
+        (globalThis as { gc?: () => void }).gc?.();
+        const m = process.memoryUsage();
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ rss: m.rss, js: m.heapUsed + m.external + m.arrayBuffers }));
+        return;
       } else if (req.url === '/personal') {
-        for (const channel of body.channels as string[]) await publish(channel, { to: channel, t: epochMs() });
+        const channels = body.channels as string[];
+        let next = 0;
+        const worker = async () => {
+          while (next < channels.length) {
+            const channel = channels[next++];
+            await publish(channel, { to: channel, t: epochMs() });
+          }
+        };
+        await Promise.all(Array.from({ length: 32 }, worker));
       } else {
         res.writeHead(404).end();
         return;
