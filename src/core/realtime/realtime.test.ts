@@ -165,6 +165,19 @@ describe.each(targets)('realtime on %s', (target) => {
     expect((await s.waitClosed()).code).toBe(1009);
   });
 
+  it('tells sockets on the admin channel about runtime setting changes, once', async () => {
+    const admin = await createAdmin(t);
+    const watcher = await connect({ authorization: `Bearer ${admin.token}` });
+    await watcher.subscribe('admin');
+    const patch = (value: boolean | null) =>
+      t.app.inject({ method: 'PATCH', url: '/v1/admin/settings', headers: { authorization: `Bearer ${admin.token}` }, payload: { 'modules.rooms.enabled': value } });
+    expect((await patch(false)).statusCode).toBe(200);
+    expect((await watcher.next('message')).data).toEqual({ event: 'settings.changed', settings: [{ key: 'modules.rooms.enabled', value: false }] });
+    expect((await patch(null)).statusCode).toBe(200);
+    expect((await watcher.next('message')).data).toEqual({ event: 'settings.changed', settings: [{ key: 'modules.rooms.enabled', value: true }] });
+    expect(watcher.all('message')).toHaveLength(2);
+  });
+
   it('answers 426 problem+json to a plain GET, and 404 to an upgrade on another path', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/ws' });
     expect(res.statusCode).toBe(426);
