@@ -124,9 +124,10 @@ export function connectRealtime({ baseUrl, minDelayMs = 500, maxDelayMs = 30_000
         onStatus('closed', { code: event.code });
         return;
       }
-      // Full jitter: anywhere between 0 and the exponential ceiling (at least minDelayMs).
+      // Full jitter: anywhere between 0 and the exponential ceiling, so the visitors of a replica
+      // that went away (1001) come back spread over the first half second, not all at once.
       const ceiling = Math.min(maxDelayMs, minDelayMs * 2 ** attempt);
-      const delayMs = Math.max(minDelayMs, Math.round(Math.random() * ceiling));
+      const delayMs = Math.round(Math.random() * ceiling);
       attempt++;
       onStatus('closed', { code: event.code, attempt, delayMs });
       retryTimer = setTimeout(open, delayMs);
