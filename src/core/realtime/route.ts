@@ -40,6 +40,8 @@ export async function installRealtimeRoute(server: App, realtime: Realtime, acce
   });
 
   const admit = async (request: FastifyRequest) => {
+    // A plain GET takes no slot and no rate-limit hit (its keep-alive socket could hold slots for long).
+    if (!request.ws) throw problem(426, 'upgrade_required', { headers: { upgrade: 'websocket' } });
     const actor = await request.actor();
     // Cross-site websocket hijacking: a browser sends cookies with a websocket opened by any
     // page, and websockets have no CORS. A cookie-borne socket must come from a trusted origin
@@ -75,6 +77,7 @@ export async function installRealtimeRoute(server: App, realtime: Realtime, acce
       config: { scope: 'realtime' },
       schema: { hide: true },
       preHandler: admit,
+      // Never reached: admit answers 426 to anything but an upgrade.
       handler: async (_request: FastifyRequest, _reply: FastifyReply) => {
         throw problem(426, 'upgrade_required', { headers: { upgrade: 'websocket' } });
       },
