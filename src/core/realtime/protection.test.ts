@@ -125,6 +125,26 @@ describe('realtime connect rate and shutdown', () => {
     }
   });
 
+  it('pings every heartbeatMs, keeps sockets that answer, and cuts one silent past idleTimeoutMs', async () => {
+    const t = await createTestApp({ target: targets.at(-1)!, modules: [board], config: { server: { port: 0 }, realtime: { heartbeatMs: 100, idleTimeoutMs: 400 } } });
+    try {
+      const base = await t.neptuno.listen();
+      const alive = await TestSocket.open(base);
+      const silent = await TestSocket.open(base);
+      let pings = 0;
+      alive.ws.on('ping', () => (pings += 1));
+      // The silent client stops reading (a dead peer): it never sees the pings, so never answers.
+      (silent.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+      await waitFor(() => pings >= 8, 'eight pings to the live socket');
+      (silent.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+      expect((await silent.waitClosed()).code).toBe(1006);
+      expect(alive.closed).toBeNull();
+      alive.close();
+    } finally {
+      await t.close();
+    }
+  });
+
   it('closes every socket with 1001 (going away) when the app shuts down', async () => {
     const t = await createTestApp({ target: targets.at(-1)!, modules: [board], config: { server: { port: 0 } } });
     const base = await t.neptuno.listen();
