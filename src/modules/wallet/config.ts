@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { catalogConfigProperties } from './catalog-config.js';
 
 /**
  * `modules.wallet` in neptuno.yaml: the ledger's settings. (Packages and items, edited by the
@@ -25,6 +26,8 @@ export const WalletConfigSchema = Type.Object(
     requestHoldSeconds: Type.Integer({ minimum: 1, maximum: 3_600, default: 120 }),
     /** Answers stored for an Idempotency-Key on the wallet's routes are kept this long. */
     idempotencyTtlHours: Type.Integer({ minimum: 1, maximum: 24 * 30, default: 24 }),
+    // Packages, items and credit rewards (catalog-config.ts).
+    ...catalogConfigProperties,
   },
   { additionalProperties: false, default: {} },
 );

@@ -6,12 +6,19 @@ import { ledgerMessages } from './messages.js';
 import { ledgerRoutes } from './routes.js';
 import { ledgerMigrations } from './schema.js';
 import { WalletService } from './service.js';
+import { catalogAdminRoutes } from './admin-routes.js';
+import { catalogMessages } from './catalog-messages.js';
+import { catalogRoutes } from './catalog-routes.js';
+import { catalogMigrations } from './catalog-schema.js';
+import { withShop, type WalletShopApi } from './catalog-service.js';
+import type { OwnerType } from './schema.js';
 
 export type { WalletOwner } from './owner.js';
 
 declare module '../../core/module.js' {
   interface Services {
-    wallet: WalletService;
+    /** The ledger plus the shop (packages, items, purchases): catalog-service.ts. */
+    wallet: WalletService & WalletShopApi;
   }
 }
 
@@ -29,6 +36,10 @@ declare module '../../core/events.js' {
     'wallet.low_balance': WalletLowBalanceEvent;
     /** `wallet verify` (the daily cron) found the ledger not adding up: an alert. */
     'wallet.ledger.mismatch': WalletLedgerMismatchEvent;
+    /** An item was bought with credits (in the purchase's transaction). */
+    'wallet.item.purchased': { purchaseId: string; ownerType: OwnerType; ownerId: string; itemKey: string; price: number };
+    /** An admin refunded an item purchase: its credits went back, the unit back to stock. */
+    'wallet.item.refunded': { purchaseId: string; ownerType: OwnerType; ownerId: string; itemKey: string; price: number; adminId: string };
   }
 }
 
@@ -39,11 +50,23 @@ export default defineModule({
   name: 'wallet',
   dependsOn: ['auth'],
   config: WalletConfigSchema,
-  migrations: ledgerMigrations,
-  messages: ledgerMessages,
-  services: (ctx) => ({ wallet: new WalletService(ctx) }),
-  routes: ledgerRoutes,
-  start(ctx) {
+  migrations: { ...ledgerMigrations, ...catalogMigrations },
+  messages: { es: { ...ledgerMessages.es, ...catalogMessages.es }, en: { ...ledgerMessages.en, ...catalogMessages.en } },
+  services: (ctx) => ({ wallet: withShop(new WalletService(ctx), ctx) }),
+  routes: async (app, ctx) => {
+    await ledgerRoutes(app, ctx);
+    await catalogRoutes(app, ctx, () => ctx.services.wallet.shop);
+  },
+  adminRoutes: (app, ctx) => catalogAdminRoutes(app, ctx, () => ctx.services.wallet.shop),
+  on: {
+    // Bridges (bridges.ts): each grant's ledger source is unique per effect, so redeliveries credit once.
+    'coupon.redeemed': (e, ctx) => ctx.services.wallet.bridges.couponRedeemed(e),
+    'badge.awarded': (e, ctx) => ctx.services.wallet.bridges.achievement('badge', e.badge, e),
+    'level.up': (e, ctx) => ctx.services.wallet.bridges.achievement('level', e.level, e),
+    'challenge.completed': (e, ctx) => ctx.services.wallet.bridges.achievement('challenge', e.challenge, e),
+  },
+  async start(ctx) {
+    await ctx.services.wallet.shop.seed();
     gauges.set(
       ctx.metrics,
       new Gauge({ name: 'neptuno_wallet_ledger_problems', help: 'Problems found by the last wallet ledger verification (0: the ledger adds up)', registers: [ctx.metrics] }),

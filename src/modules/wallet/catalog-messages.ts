@@ -1,0 +1,41 @@
+import type { Messages } from '../../core/i18n/index.js';
+
+/** Problem titles and details of packages, items, purchases and the admin side of the wallet. */
+export const catalogMessages: Record<'es' | 'en', Messages> = {
+  es: {
+    item_not_found: 'Artículo no encontrado',
+    'item_not_found.detail': 'No hay un artículo a la venta con la clave {key}.',
+    item_sold_out: 'Artículo agotado',
+    'item_sold_out.detail': 'Ya no quedan unidades de {key}.',
+    item_limit_reached: 'Límite alcanzado',
+    'item_limit_reached.detail': 'Ya tienes el máximo de unidades de {key} que se pueden tener ({limit}).',
+    item_stock_below_sold: 'Stock demasiado bajo',
+    'item_stock_below_sold.detail': 'El stock no puede ser menor que las unidades ya vendidas.',
+    package_not_found: 'Paquete no encontrado',
+    'package_not_found.detail': 'No existe un paquete de créditos con esa clave.',
+    purchase_not_found: 'Compra no encontrada',
+    'purchase_not_found.detail': 'No existe una compra con ese identificador.',
+    purchase_already_refunded: 'Compra ya reembolsada',
+    'purchase_already_refunded.detail': 'Esta compra ya fue reembolsada.',
+    grant_not_found: 'Acreditación no encontrada',
+    'grant_not_found.detail': 'No hay créditos acreditados con ese origen.',
+  },
+  en: {
+    item_not_found: 'Item not found',
+    'item_not_found.detail': 'There is no item on sale with the key {key}.',
+    item_sold_out: 'Item sold out',
+    'item_sold_out.detail': 'There are no units of {key} left.',
+    item_limit_reached: 'Limit reached',
+    'item_limit_reached.detail': 'You already hold as many units of {key} as allowed ({limit}).',
+    item_stock_below_sold: 'Stock too low',
+    'item_stock_below_sold.detail': 'The stock cannot be lower than the units already sold.',
+    package_not_found: 'Package not found',
+    'package_not_found.detail': 'There is no credit package with that key.',
+    purchase_not_found: 'Purchase not found',
+    'purchase_not_found.detail': 'There is no purchase with that id.',
+    purchase_already_refunded: 'Purchase already refunded',
+    'purchase_already_refunded.detail': 'This purchase has already been refunded.',
+    grant_not_found: 'Grant not found',
+    'grant_not_found.detail': 'No credits were granted with that source.',
+  },
+};
