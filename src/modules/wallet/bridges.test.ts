@@ -73,7 +73,7 @@ describe.each(targets)('wallet shop admin and bridges on %s', (target) => {
   });
 
   it('admins edit the catalog: their edits win over yaml, stock cannot drop below units sold, bad bodies are 400', async () => {
-    const put = (key: string, body: unknown) => t.app.inject({ method: 'PUT', url: `/v1/admin/wallet/packages/${key}`, headers: admin, payload: body });
+    const put = (key: string, body: Record<string, unknown>) => t.app.inject({ method: 'PUT', url: `/v1/admin/wallet/packages/${key}`, headers: admin, payload: body });
     const ok = await put('starter', { credits: 120, price: { amount: 1000, currency: 'ARS' }, names: { es: 'Inicial+', en: 'Starter+' } });
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toMatchObject({ credits: 120, source: 'admin' });
