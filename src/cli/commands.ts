@@ -4,6 +4,7 @@ import { withApp } from './bootstrap.js';
 import { registerMailCommands } from './mail-commands.js';
 import { registerPaymentsCommands } from './payments-commands.js';
 import { registerWalletCommands } from './wallet-commands.js';
+import { registerNotificationCommands } from './notification-commands.js';
 
 async function readStdinLine(): Promise<string> {
   let data = '';
@@ -19,6 +20,8 @@ export function registerExtraCommands(program: Command, configOption: readonly [
   registerWalletCommands(program, configOption);
   // neptuno payments simulate (a purchase against the local fake Mercado Pago)
   registerPaymentsCommands(program, configOption);
+  // neptuno notifications deliveries|retry
+  registerNotificationCommands(program, configOption);
 
   program
     .command('create-admin')

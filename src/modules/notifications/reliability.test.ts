@@ -3,7 +3,28 @@ import { targets } from '../../testing/targets.js';
 import type { TestApp } from '../../testing/app.js';
 import { startTestSmtp, type TestSmtp } from '../../testing/smtp.js';
 import { waitFor } from '../../testing/wait.js';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TEST_SECRET } from '../../testing/app.js';
 import { backoffDelay } from './deliveries.js';
+
+const BIN = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../bin/neptuno.mjs');
+
+/** Runs the real `neptuno` command in an empty directory; resolves with its standard output. */
+function cli(args: string[], env: Record<string, string>): Promise<string> {
+  const cwd = mkdtempSync(join(tmpdir(), 'neptuno-notif-cli-'));
+  writeFileSync(join(cwd, 'neptuno.yaml'), 'server:\n  port: 0\n');
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH!, LOG_LEVEL: 'warn', ...env } });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    child.on('exit', (code) => (code === 0 ? done(out) : fail(new Error(`neptuno ${args.join(' ')} exited ${code}: ${out}`))));
+  });
+}
 import { admin, notificationsApp, person, send, statusOf } from './testing.js';
 
 describe('backoffDelay', () => {
@@ -62,6 +83,13 @@ describe.each(targets)('notifications: reliability on %s', (target) => {
     const dead = (await t.app.inject({ method: 'GET', url: '/v1/admin/notifications/deliveries?status=dead', headers: admin })).json();
     expect(dead.data.map((r: { id: string }) => r.id)).toContain(d.id);
     expect(dead.data.every((r: { status: string }) => r.status === 'dead')).toBe(true);
+
+    // The same list from a shell (SQLite: the command opens the test's database file).
+    if (target.name === 'sqlite') {
+      const out = await cli(['notifications', 'deliveries', '--status', 'dead'], { DATABASE_URL: String((t.raw.database as { url: string }).url), NEPTUNO_SECRET: TEST_SECRET });
+      expect(out).toContain(d.id);
+      expect(out).toMatch(/dead=[1-9]/);
+    }
 
     const retry = await t.app.inject({ method: 'POST', url: `/v1/admin/notifications/deliveries/${d.id}/retry`, headers: admin });
     expect(retry.statusCode).toBe(202);
