@@ -74,7 +74,8 @@ export const EventWiringSchema = Type.Object(
     type: Name('notification type'),
     /**
      * The payload field naming the recipient: `userId`, `guestId`, `tenantId`, or `actor` for
-     * `{ actorType, actorId }` payloads (gamification). A dotted path reaches nested fields (`owner.userId`).
+     * `{ actorType, actorId }` payloads (gamification). A dotted path reaches nested fields
+     * (`owner.userId`); `userId|guestId` takes the first one present.
      */
     to: Type.String({ minLength: 1, maxLength: 100 }),
     channels: Type.Optional(Type.Array(Name('channel'), { minItems: 1 })),
@@ -98,7 +99,14 @@ export const NotificationsConfigSchema = Type.Object(
     types: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_-]{0,63}$' }), TypeSchema, { default: {} }),
     /** Domain events → notification types: `'badge.awarded': { type: badge, to: actor }`. */
     events: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_.-]{0,99}$' }), EventWiringSchema, {
-      default: { 'badge.awarded': { type: 'badge', to: 'actor' }, 'level.up': { type: 'level_up', to: 'actor' } },
+      default: {
+        'badge.awarded': { type: 'badge', to: 'actor' },
+        'level.up': { type: 'level_up', to: 'actor' },
+        'wallet.low_balance': { type: 'wallet_low_balance', to: 'userId|guestId' },
+        'payment.succeeded': { type: 'payment_succeeded', to: 'userId' },
+        'payment.failed': { type: 'payment_failed', to: 'userId' },
+        'plans.usage.threshold': { type: 'plan_usage', to: 'userId' },
+      },
     }),
     quietHours: Type.Object(
       {
@@ -159,6 +167,37 @@ export const BUILTIN_TYPES: Record<string, NotificationTypeConfig> = {
     templates: {
       es: { title: '¡Subiste de nivel!', body: 'Ahora estás en el nivel {{level}}.' },
       en: { title: 'Level up!', body: 'You reached the {{level}} level.' },
+    },
+  },
+  wallet_low_balance: {
+    channels: ['inapp', 'email'],
+    templates: {
+      es: { title: 'Te quedan pocos créditos', body: 'Tu saldo es de {{balance}} créditos.' },
+      en: { title: 'Your credits are running low', body: 'Your balance is {{balance}} credits.' },
+    },
+  },
+  payment_succeeded: {
+    channels: ['inapp', 'email'],
+    optOut: false,
+    templates: {
+      es: { title: 'Pago recibido', body: 'Recibimos tu pago de {{money amount currency}}. ¡Gracias!' },
+      en: { title: 'Payment received', body: 'We received your payment of {{money amount currency}}. Thank you!' },
+    },
+  },
+  payment_failed: {
+    channels: ['inapp', 'email'],
+    optOut: false,
+    critical: true,
+    templates: {
+      es: { title: 'Tu pago no se completó', body: 'El pago de {{money amount currency}} fue rechazado. Puedes intentarlo de nuevo.' },
+      en: { title: 'Your payment did not go through', body: 'The payment of {{money amount currency}} was declined. You can try again.' },
+    },
+  },
+  plan_usage: {
+    channels: ['inapp', 'email'],
+    templates: {
+      es: { title: 'Llevas el {{threshold}} % de tu plan', body: 'Usaste {{usage}} de {{limit}} ({{metric}}) este periodo.' },
+      en: { title: "You have used {{threshold}}% of your plan", body: 'You used {{usage}} of {{limit}} ({{metric}}) this period.' },
     },
   },
 };

@@ -203,6 +203,21 @@ describe.each(targets)('notifications: send on %s', (target) => {
     const box = await inbox(t, { cookie: u.cookie });
     expect(box.data[0]).toMatchObject({ type: 'badge' });
     await smtp.waitFor(u.email, /ambassador/);
+
+    // Payments' events (declared by the payments module), money shown the reader's way.
+    const v = await person(t, { locale: 'en' });
+    await t.ctx.events.emit('payment.failed', {
+      paymentId: 'pay_1',
+      provider: 'stripe',
+      userId: v.userId,
+      tenantId: null,
+      purpose: { kind: 'package', key: 'p100' },
+      amount: 1999,
+      currency: 'USD',
+      providerPaymentId: 'pi_1',
+    } as never);
+    const failed = await waitFor(async () => (await inbox(t, { cookie: v.cookie })).data[0], 'the payment notification');
+    expect(failed).toMatchObject({ type: 'payment_failed', title: 'Your payment did not go through', body: 'The payment of $19.99 was declined. You can try again.' });
   });
 
   it('answers bad input with 4xx problems', async () => {

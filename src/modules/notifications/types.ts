@@ -1,9 +1,10 @@
 import Handlebars from 'handlebars';
 import { LOCALES, type Locale } from '../../core/i18n/index.js';
+import { formatMoney } from '../../core/money.js';
 import type { DeliveryContent } from './channels/contract.js';
 import type { NotificationTypeConfig, TemplateSource } from './config.js';
 
-type Render = (data: Record<string, unknown>) => string;
+type Render = (data: Record<string, unknown>, opts?: { data?: Record<string, unknown> }) => string;
 interface CompiledLocale {
   title: Render;
   body: Render;
@@ -42,7 +43,17 @@ export class TypeRegistry {
   private readonly hb = Handlebars.create();
   private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly defaultLocale: Locale) {}
+  constructor(private readonly defaultLocale: Locale) {
+    // {{money amount currency}}: minor units shown the reader's way (COP 1.234,50 in es, $12.50 in en).
+    this.hb.registerHelper('money', (amount: unknown, currency: unknown, options: { data?: { locale?: string } }) => {
+      if (typeof amount !== 'number' || typeof currency !== 'string') return `${String(amount)} ${String(currency)}`;
+      try {
+        return formatMoney(amount, currency, options.data?.locale ?? 'en');
+      } catch {
+        return `${amount} ${currency}`;
+      }
+    });
+  }
 
   define(name: string, def: NotificationTypeConfig): void {
     if (!/^[a-z][a-z0-9_-]{0,63}$/.test(name)) throw new Error(`Notification type "${name}": use lowercase letters, digits, _ and -`);
@@ -111,13 +122,14 @@ export class TypeRegistry {
     const templates = digest && entry.digest ? entry.digest : entry.main;
     const chosen = ([locale, this.defaultLocale, ...LOCALES] as Locale[]).find((l) => templates[l])!;
     const t = templates[chosen]!;
+    const opts = { data: { locale: chosen } };
     try {
-      const title = oneLine(t.title(data));
-      const body = t.body(data);
-      const url = t.url ? t.url(data).trim() || null : null;
-      const subject = oneLine(t.subject ? t.subject(data) : title);
+      const title = oneLine(t.title(data, opts));
+      const body = t.body(data, opts);
+      const url = t.url ? t.url(data, opts).trim() || null : null;
+      const subject = oneLine(t.subject ? t.subject(data, opts) : title);
       const html = t.html
-        ? t.html(data)
+        ? t.html(data, opts)
         : `<p>${escape(body).replace(/\n/g, '<br>')}</p>` + (url ? `<p><a href="${escape(url)}">${escape(title)}</a></p>` : '');
       return { title, body, url, subject, html };
     } catch (err) {

@@ -16,6 +16,13 @@ function at(payload: unknown, path: string): unknown {
  * (gamification); a path ending in userId, guestId or tenantId reads that id. Null: nobody.
  */
 export function targetOf(payload: unknown, to: string): Target | null {
+  if (to.includes('|')) {
+    for (const alt of to.split('|')) {
+      const found = targetOf(payload, alt);
+      if (found) return found;
+    }
+    return null;
+  }
   if (to === 'actor') {
     const type = at(payload, 'actorType');
     const id = at(payload, 'actorId');
