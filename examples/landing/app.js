@@ -193,6 +193,7 @@ function follow(who) {
   if (!channel) return;
   const off = live.subscribe(channel, {
     onMessage: async (award) => {
+      if (!award?.points) return; // other modules share the channel (notifications: notifications-ui.js)
       // The new total at once; names of badges and levels (in our language) from /me.
       $('#points').textContent = String(award.points.total);
       renderScore(await api.me());
@@ -214,6 +215,8 @@ async function refresh() {
   renderScore(await api.me());
   $('#share').disabled = false;
   follow(who);
+  // For the page's other parts (notifications-ui.js): who the visitor is and the live connection.
+  dispatchEvent(new CustomEvent('neptuno:visitor', { detail: { who, live } }));
   await refreshBoard();
 }
 
