@@ -36,13 +36,13 @@ export async function reverseIn(trx: LedgerTrx, deps: LedgerDeps, source: string
 
   const state = (await lockAccount(trx, deps.dialect, owner.accountId))!;
   const bucket = await trx.selectFrom('wallet_buckets').select(['id']).where('transfer_id', '=', grant.id).executeTakeFirst();
+  // Expire transfers name their bucket in `ref`; their amounts are negative.
   const expired = bucket
     ? await trx
-        .selectFrom('wallet_entries as e')
-        .innerJoin('wallet_transfers as t', 't.id', 'e.transfer_id')
-        .select((eb) => eb.fn.sum<number | string | null>('e.amount').as('s'))
-        .where('e.bucket_id', '=', bucket.id)
-        .where('t.kind', '=', 'expire')
+        .selectFrom('wallet_transfers')
+        .select((eb) => eb.fn.sum<number | string | null>('amount').as('s'))
+        .where('ref', '=', bucket.id)
+        .where('kind', '=', 'expire')
         .executeTakeFirst()
     : undefined;
   const owed = Number(grant.amount) + Number(expired?.s ?? 0);

@@ -1,4 +1,5 @@
-import { defineModule } from '../../core/module.js';
+import type { Logger } from 'pino';
+import { defineModule, type AnyModule } from '../../core/module.js';
 import { createTestApp, type TestApp } from '../../testing/app.js';
 import type { TestTarget } from '../../testing/targets.js';
 import authModule from '../auth/module.js';
@@ -26,8 +27,13 @@ const testUsers = defineModule({
 
 export const user = (id: string, tenant?: string): Record<string, string> => ({ 'x-test-user': id, ...(tenant ? { 'x-test-tenant': tenant } : {}) });
 
-export function walletTestApp(target: TestTarget, config: Record<string, unknown> = {}, extra = {}): Promise<TestApp> {
-  return createTestApp({ target, modules: [authModule, guestsModule, walletModule, testUsers], config: { modules: { wallet: config } }, ...extra });
+export function walletTestApp(target: TestTarget, config: Record<string, unknown> = {}, extra: { logger?: Logger; modules?: AnyModule[] } = {}): Promise<TestApp> {
+  return createTestApp({
+    target,
+    modules: [authModule, guestsModule, walletModule, testUsers, ...(extra.modules ?? [])],
+    config: { modules: { wallet: config } },
+    logger: extra.logger,
+  });
 }
 
 export const ledgerDb = (t: TestApp) => t.ctx.db as unknown as LedgerDb;
