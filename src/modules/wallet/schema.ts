@@ -155,7 +155,7 @@ export const ledgerMigrations: Record<string, Migration> = {
         .addColumn('amount', 'bigint', (c) => c.notNull())
         .addColumn('debt_change', 'bigint', (c) => c.notNull().defaultTo(0))
         .addColumn('counterparty', 'varchar(40)', (c) => c.notNull())
-        .addColumn('source', 'varchar(255)', (c) => c.unique())
+        .addColumn('source', 'varchar(255)')
         .addColumn('reason', 'varchar(500)', (c) => c.notNull())
         .addColumn('metadata', 'text')
         .addColumn('ref', 'varchar(255)')
@@ -163,7 +163,10 @@ export const ledgerMigrations: Record<string, Migration> = {
         .addColumn('created_at', ts, (c) => c.notNull())
         .execute();
       await db.schema.createIndex('wallet_transfers_account_idx').on('wallet_transfers').columns(['account_id', 'created_at', 'id']).execute();
-      await db.schema.createIndex('wallet_transfers_ref_idx').on('wallet_transfers').column('ref').execute();
+      // Partial indexes (both dialects): a plain spend has neither a source nor a ref, so it
+      // writes no page of these two; `source` stays unique wherever it is set.
+      await db.schema.createIndex('wallet_transfers_source_uq').unique().on('wallet_transfers').column('source').where(sql.ref('source'), 'is not', null).execute();
+      await db.schema.createIndex('wallet_transfers_ref_idx').on('wallet_transfers').column('ref').where(sql.ref('ref'), 'is not', null).execute();
 
       await db.schema
         .createTable('wallet_entries')
