@@ -216,7 +216,7 @@ async function refresh() {
   $('#share').disabled = false;
   follow(who);
   // For the page's other parts (notifications-ui.js): who the visitor is and the live connection.
-  dispatchEvent(new CustomEvent('neptuno:visitor', { detail: { who, live } }));
+  globalThis.dispatchEvent(new globalThis.CustomEvent('neptuno:visitor', { detail: { who, live } }));
   await refreshBoard();
 }
 

@@ -64,7 +64,7 @@ async function renderInbox() {
 
 let following = null;
 
-addEventListener('neptuno:visitor', (event) => {
+globalThis.addEventListener('neptuno:visitor', (event) => {
   const { who, live } = event.detail;
   renderNews().catch(() => {});
   if (who.kind === 'anonymous') return;
