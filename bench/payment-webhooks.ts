@@ -1,5 +1,5 @@
 /**
- * Webhook verification cost of the Stripe and Wompi adapters, in process, against a floor measured
+ * Webhook verification cost of the Stripe, Wompi and Mercado Pago adapters, in process, against a floor measured
  * in the same run: the bare crypto and JSON.parse the provider's scheme needs (HMAC-SHA256 over
  * `t.body` for Stripe, SHA-256 over the signed values for Wompi). The adapters add the SDK's
  * header parsing, the constant-time compare, the tolerance check and the normalization.
@@ -13,6 +13,8 @@ import { StripeProvider } from '../src/modules/payments/providers/stripe/adapter
 import { FakeStripe } from '../src/modules/payments/providers/stripe/fake-server.js';
 import { WompiProvider } from '../src/modules/payments/providers/wompi/adapter.js';
 import { FakeWompi } from '../src/modules/payments/providers/wompi/fake-server.js';
+import { createMercadoPagoProvider } from '../src/modules/payments/providers/mercadopago/adapter.js';
+import { FakeMercadoPago } from '../src/modules/payments/providers/mercadopago/fake-server.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, ms: { type: 'string', default: '1000' } } });
 const rounds = Number(values.rounds);
@@ -34,7 +36,14 @@ async function rate(fn: () => unknown | Promise<unknown>): Promise<{ rate: numbe
 
 const stripeFake = await FakeStripe.start();
 const wompiFake = await FakeWompi.start();
+const mpFake = await FakeMercadoPago.start();
 try {
+  mpFake.autoDeliver = false;
+  const mp = createMercadoPagoProvider({ config: { ...mpFake.config, sandbox: 'auto' }, publicUrl: 'http://localhost', env: 'test', timeoutMs: 5000, webhookToleranceSeconds: 3600, log: { info() {}, warn() {} } });
+  const pref = await mp.createCheckout({ paymentId: 'bench-3', purpose: { kind: 'package', key: 'p' }, title: 'b', amount: 1000, currency: 'ARS', payer: { userId: 'u' }, successUrl: 'http://localhost/ok', cancelUrl: 'http://localhost/no' });
+  const mpPayment = await mpFake.pay(pref.redirectUrl);
+  const m = mpFake.signed(mpFake.lastNotification(mpPayment.id)!);
+  const mpReq = { rawBody: m.rawBody, headers: m.headers, query: m.query };
   stripeFake.autoDeliver = false;
   wompiFake.autoDeliver = false;
   const stripe = new StripeProvider({ config: stripeFake.config });
@@ -83,14 +92,26 @@ try {
           }),
       },
       { name: 'Wompi adapter verifyWebhook', run: () => rate(() => wompi.verifyWebhook(wompiReq)) },
+      {
+        name: 'floor: HMAC-SHA256 of the manifest + JSON.parse (Mercado Pago)',
+        run: () =>
+          rate(() => {
+            const [ts, v1] = m.headers['x-signature'].split(',').map((p) => p.slice(p.indexOf('=') + 1));
+            const ok = createHmac('sha256', mpFake.webhookSecret).update(`id:${m.query['data.id']};request-id:${m.headers['x-request-id']};ts:${ts};`).digest('hex') === v1;
+            return ok && JSON.parse(m.rawBody.toString());
+          }),
+      },
+      { name: 'Mercado Pago adapter verifyWebhook', run: () => rate(() => mp.verifyWebhook(mpReq)) },
     ],
     rounds,
   );
   printTable(`Webhook verification (median of ${rounds} rounds x ${windowMs} ms, one process)`, results, 'floor: HMAC-SHA256 + JSON.parse (Stripe)', 'verifications/s');
   const ratio = (a: string, b: string) => ((results.get(a)!.rate / results.get(b)!.rate) * 100).toFixed(1);
   console.log(`\nStripe adapter / its floor: ${ratio('Stripe adapter verifyWebhook', 'floor: HMAC-SHA256 + JSON.parse (Stripe)')}%`);
-  console.log(`Wompi adapter / its floor: ${ratio('Wompi adapter verifyWebhook', 'floor: JSON.parse + SHA-256 (Wompi)')}%  (target >= 50% each)`);
+  console.log(`Wompi adapter / its floor: ${ratio('Wompi adapter verifyWebhook', 'floor: JSON.parse + SHA-256 (Wompi)')}%`);
+  console.log(`Mercado Pago adapter / its floor: ${ratio('Mercado Pago adapter verifyWebhook', 'floor: HMAC-SHA256 of the manifest + JSON.parse (Mercado Pago)')}%  (target >= 50% each)`);
 } finally {
   await stripeFake.close();
   await wompiFake.close();
+  await mpFake.close();
 }

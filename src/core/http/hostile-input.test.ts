@@ -7,6 +7,7 @@ import { builtinModules } from '../../modules/index.js';
 import { CookieJar, TEST_ORIGIN, TEST_PASSWORD, uniqueEmail } from '../../modules/auth/test-helpers.js';
 import { TABLES } from '../../modules/auth/schema.js';
 import guestbook from '../../../examples/guestbook/module.js';
+import { FakeMercadoPago } from '../../modules/payments/testing/index.js';
 import {
   forgedCredentials,
   forgedCursors,
@@ -170,11 +171,15 @@ describe.each(targets)('hostile input on %s', (target) => {
     return actor;
   }
 
+  // Payments with a provider, so its webhook, checkout and refund routes run their real paths.
+  let mercadoPago: FakeMercadoPago | undefined;
+
   beforeAll(async () => {
+    mercadoPago = await FakeMercadoPago.start();
     t = await createTestApp({
       target,
       modules: [...builtinModules, guestbook],
-      config: { admin: { token: ADMIN_TOKEN }, server: { trustProxy: false } },
+      config: { admin: { token: ADMIN_TOKEN }, server: { trustProxy: false }, modules: { payments: { providers: { mercadopago: mercadoPago.config } } } },
     });
     const guest = await setup({ method: 'POST', url: '/v1/public/guest', payload: {} });
     const guestJar = new CookieJar().store(guest);
@@ -195,7 +200,10 @@ describe.each(targets)('hostile input on %s', (target) => {
     for (const a of actors) await a.renew?.();
     for (const a of actors) if (a.alive) expect(await a.alive(), a.name).toBe(true);
   });
-  afterAll(() => t?.close());
+  afterAll(async () => {
+    await t?.close();
+    await mercadoPago?.close();
+  });
 
   it('answers every operation of the OpenAPI document without a 5xx, and every 4xx as problem+json', async () => {
     const doc = (await setup({ url: '/openapi.json' })).json();

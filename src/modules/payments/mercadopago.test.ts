@@ -229,6 +229,14 @@ describe.each(targets)('Mercado Pago purchase of a credit pack on %s', (target) 
     await fake.deliver(fake.lastNotification()!);
     await drain(t);
     expect(await balance(hal.userId)).toBe(1000);
+    // The inbox forgets processed events (the daily cron keeps 30 days); one redelivered then still changes nothing.
+    clock.advance(1000);
+    await t.ctx.services.payments.pruneInbox(0);
+    expect(await countRows(t, 'payment_webhook_inbox')).toBe(0);
+    await fake.deliver(fake.lastNotification()!);
+    await drain(t);
+    expect(await balance(hal.userId)).toBe(1000);
+    expect(await countRows(t, 'payment_history', { payment_id: paymentId })).toBe(2);
   });
 
   it('simulates a whole purchase (neptuno payments simulate), replays and a forged delivery included', async () => {

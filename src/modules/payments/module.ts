@@ -66,5 +66,12 @@ export default defineModule({
         await ctx.services.payments.reconcile();
       },
     },
+    {
+      name: 'prune-inbox',
+      schedule: '41 4 * * *',
+      run: async (ctx) => {
+        await ctx.services.payments.pruneInbox();
+      },
+    },
   ],
 });

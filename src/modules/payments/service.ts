@@ -2,7 +2,8 @@ import type { Actor } from '../../core/http/access.js';
 import type { IdempotencyClaim } from '../../core/http/idempotency.js';
 import { problem } from '../../core/http/problem.js';
 import { paginate, type PageResult } from '../../core/db/paginate.js';
-import { toIso, typedDb, typedTrx } from '../../core/db/dialect.js';
+import { sql } from 'kysely';
+import { timestampParam, toIso, typedDb, typedTrx } from '../../core/db/dialect.js';
 import type { ModuleContext } from '../../core/module.js';
 import { applyProviderPayment, type ApplyDeps } from './apply.js';
 import { startCheckout, type CheckoutAnswer, type CheckoutRequest } from './checkout.js';
@@ -86,6 +87,21 @@ export class PaymentsService {
 
   processWebhook(job: { provider: ProviderName; eventId: string }): Promise<string> {
     return processWebhook(this.ctx, this.providers, this.deps, job);
+  }
+
+  /**
+   * Forgets processed webhooks older than `days`. The inbox only spares a redelivered event its
+   * job; exactly-once rests on payment_effects, which is kept, so an old event arriving again
+   * is processed and changes nothing.
+   */
+  async pruneInbox(days = 30): Promise<number> {
+    const before = new Date(Date.now() - days * 86_400_000).toISOString();
+    const r = await typedDb<PaymentTables>(this.ctx)
+      .deleteFrom('payment_webhook_inbox')
+      .where('processed_at', 'is not', null)
+      .where(sql<boolean>`received_at < ${timestampParam(this.ctx.dialect, before)}`)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows ?? 0);
   }
 
   reconcile(opts: { now?: Date } = {}): Promise<ReconcileReport> {

@@ -47,7 +47,9 @@ export async function receiveWebhook(
       .onConflict((oc) => oc.columns(['provider', 'event_id']).doNothing())
       .executeTakeFirst();
     const inserted = Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
-    if (inserted) trx.enqueue(PROCESS_JOB, { provider: provider.name, eventId: event.eventId }, { jobId: `payments:webhook:${provider.name}:${event.eventId}`, attempts: 10, backoffMs: 5_000 });
+    // No jobId: the inbox insert already runs once per event, and a fixed id would make the
+    // queue skip the job of an event stored again after the inbox pruned it.
+    if (inserted) trx.enqueue(PROCESS_JOB, { provider: provider.name, eventId: event.eventId }, { attempts: 10, backoffMs: 5_000 });
     return inserted;
   });
   return { stored, eventId: event.eventId };
