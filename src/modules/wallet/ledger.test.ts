@@ -85,6 +85,19 @@ describe.each(targets)('wallet ledger on %s', (target) => {
     expect((await wallet().verify()).problems).toEqual([]);
   });
 
+  it('a reversal does not count credits of the grant that had expired as owed', async () => {
+    const owner = { userId: 'half-expired' };
+    clock = freezeClock('2032-01-01T00:00:00Z');
+    await wallet().grant(owner, { amount: 30, kind: 'promotional', source: 'he:1', reason: 'gift', expiresAt: new Date('2032-01-02T00:00:00Z') });
+    await wallet().spend(owner, { amount: 10, reason: 'use' });
+    clock.set('2032-01-03T00:00:00Z');
+    await runCron(t, 'wallet.expire');
+    // 10 spent, 20 expired: reversing the grant owes the 10 spent, not the 20 that expired.
+    expect(await wallet().reverse('he:1', { reason: 'revoked' })).toMatchObject({ reversed: 0, debt: 10 });
+    expect(await wallet().balance(owner)).toMatchObject({ balance: 0, debt: 10 });
+    expect((await wallet().verify()).problems).toEqual([]);
+  });
+
   it('emits an event per movement and low_balance once per crossing', async () => {
     events.clear();
     const owner = { userId: 'low' };
