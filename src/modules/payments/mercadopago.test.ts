@@ -1,23 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { defineModule } from '../../core/module.js';
 import { auth, payments, wallet } from '../index.js';
 import { createAdmin, createTestApp, freezeClock, recordEvents, runCron, signUpAndIn, targets, TEST_ORIGIN, type TestApp, type TestClock } from '../../testing/index.js';
 import { FakeMercadoPago, injectMercadoPago } from './testing/index.js';
 import { simulatePurchase } from './testing/simulate.js';
 import { countRows, drain, expectProblem, paymentRow, SPARTAN_PACKS } from './test-helpers.js';
-import type { CreditPackage, WalletPort } from './ports.js';
-
-// Until the wallet's package catalog (wallet-shop) is on main, the Spartan packs are served by this fixture.
-const catalog = defineModule({
-  name: 'test-catalog',
-  start(ctx) {
-    const w = ctx.services as unknown as { wallet: WalletPort };
-    if (!w.wallet.getPackage) w.wallet.getPackage = async (key: string): Promise<CreditPackage | undefined> => {
-      const p = SPARTAN_PACKS.find((x) => x.key === key);
-      return p && { ...p, active: true };
-    };
-  },
-});
 
 describe.each(targets)('Mercado Pago purchase of a credit pack on %s', (target) => {
   let t: TestApp;
@@ -28,9 +14,15 @@ describe.each(targets)('Mercado Pago purchase of a credit pack on %s', (target) 
     fake = await FakeMercadoPago.start();
     t = await createTestApp({
       target,
-      modules: [auth, wallet, payments, catalog],
+      modules: [auth, wallet, payments],
       workers: true,
-      config: { modules: { payments: { providers: { mercadopago: fake.config } } } },
+      config: {
+        modules: {
+          // Spartan Market's packs, sold through the wallet's catalog (docs/payments.md).
+          wallet: { packages: Object.fromEntries(SPARTAN_PACKS.map((p, i) => [p.key, { credits: p.credits, price: p.price, names: p.names, sort: i + 1 }])) },
+          payments: { providers: { mercadopago: fake.config } },
+        },
+      },
     });
     fake.onWebhook(injectMercadoPago(t.app));
   });
