@@ -94,16 +94,45 @@ export class Meter {
       over: limit !== null && usage > limit.value,
     });
 
+    const now = new Date().toISOString();
+    const cap = capped ? limit!.value : null;
+    if (!this.ctx.database.openTransaction()) {
+      // Hot path (every metered API call): one autocommitted statement, no transaction around
+      // it (a ctx.tx costs several round trips and the outbox's bookkeeping). Only the increment
+      // that crosses a threshold opens one, for the alert row and its event. A process killed
+      // between the two loses that alert, never a count.
+      const db = typedDb<PlansTables>(this.ctx);
+      const usage = await upsert(db, key, metric, period, n, now, cap);
+      if (usage === null) throw refusal(state(await readCount(db, key, metric, period)), opts.quota === true);
+      if (limit && n > 0 && this.crossings(state(usage), n).length) {
+        await this.ctx.tx(async (trx: PlansTrx) => this.alerts(trx, key, state(usage), n, now));
+      }
+      return state(usage);
+    }
+    // Inside the caller's transaction: the count commits (or rolls back) with their change.
     const result = await this.ctx.tx(async (trx: PlansTrx) => {
-      const now = new Date().toISOString();
-      const usage = await upsert(trx, key, metric, period, n, now, capped ? limit!.value : null);
-      // Refused: read what stopped it in the same transaction (the caller's, when joined).
+      const usage = await upsert(trx, key, metric, period, n, now, cap);
+      // Refused: read what stopped it in the same transaction.
       if (usage === null) return { refused: true, usage: await readCount(trx, key, metric, period) };
       if (limit && n > 0) await this.alerts(trx, key, state(usage), n, now);
       return { refused: false, usage };
     });
     if (result.refused) throw refusal(state(result.usage), opts.quota === true);
     return state(result.usage);
+  }
+
+  /** The thresholds (and 'exceeded') this increment of `n` took the counter across. */
+  private crossings(s: UsageState, n: number): Array<{ kind: 'threshold' | 'exceeded'; threshold: number }> {
+    const limit = s.limit;
+    if (limit === null || limit <= 0) return [];
+    const before = s.usage - n;
+    const out: Array<{ kind: 'threshold' | 'exceeded'; threshold: number }> = [];
+    for (const t of [...new Set(this.ctx.config.alertThresholds)].sort((a, b) => a - b)) {
+      const boundary = Math.ceil((limit * t) / 100);
+      if (before < boundary && s.usage >= boundary) out.push({ kind: 'threshold', threshold: t });
+    }
+    if (before <= limit && s.usage > limit) out.push({ kind: 'exceeded', threshold: 100 });
+    return out;
   }
 
   /** Would `n` more fit? Reads the counter; reserves nothing (enforced increments do). */
@@ -173,26 +202,19 @@ export class Meter {
   }
 
   private async alerts(trx: PlansTrx, key: OwnerKey, s: UsageState, n: number, now: string): Promise<void> {
-    const limit = s.limit!;
-    if (limit <= 0) return;
-    const before = s.usage - n;
     const owner = key.type === 'tenant' ? { tenantId: key.id, userId: null } : { tenantId: null, userId: key.id };
-    const base = { ownerType: key.type, ownerId: key.id, ...owner, metric: s.metric, limitName: s.limitName!, period: s.period, limit, resetAt: s.resetAt };
-    for (const t of [...new Set(this.ctx.config.alertThresholds)].sort((a, b) => a - b)) {
-      const boundary = Math.ceil((limit * t) / 100);
-      if (!(before < boundary && s.usage >= boundary)) continue;
-      if (await recordAlert(trx, key, s, 'threshold', t, now)) {
-        trx.emit('plans.usage.threshold', { ...base, threshold: t, usage: s.usage }, { key: `${key.type}:${key.id}` });
-      }
-    }
-    if (before <= limit && s.usage > limit && (await recordAlert(trx, key, s, 'exceeded', 100, now))) {
-      trx.emit('plans.usage.exceeded', { ...base, usage: s.usage, mode: s.mode }, { key: `${key.type}:${key.id}` });
+    const base = { ownerType: key.type, ownerId: key.id, ...owner, metric: s.metric, limitName: s.limitName!, period: s.period, limit: s.limit!, resetAt: s.resetAt };
+    const eventKey = { key: `${key.type}:${key.id}` };
+    for (const c of this.crossings(s, n)) {
+      if (!(await recordAlert(trx, key, s, c.kind, c.threshold, now))) continue;
+      if (c.kind === 'threshold') trx.emit('plans.usage.threshold', { ...base, threshold: c.threshold, usage: s.usage }, eventKey);
+      else trx.emit('plans.usage.exceeded', { ...base, usage: s.usage, mode: s.mode }, eventKey);
     }
   }
 }
 
 /** The atomic add; with `cap`, only while the result stays within it (null: refused). */
-async function upsert(trx: PlansTrx, key: OwnerKey, metric: string, period: string, n: number, now: string, cap: number | null): Promise<number | null> {
+async function upsert(trx: Kysely<PlansTables>, key: OwnerKey, metric: string, period: string, n: number, now: string, cap: number | null): Promise<number | null> {
   if (cap !== null && n > cap) return null;
   const row = await trx
     .insertInto('plan_usage')
