@@ -1,7 +1,7 @@
 /**
- * Plans API-call metering: an authenticated GET with the plans module counting every call
- * (one conditional upsert in the database per call, exact under concurrency) against the same
- * server with the meter off, each in its own process, interleaved rounds.
+ * Plans API-call metering: an authenticated GET with the plans module counting every call,
+ * exact (one conditional upsert per call) or buffered (counted in memory, written every second),
+ * against the same server with the meter off, each in its own process, interleaved rounds.
  *   node bin/run-ts.mjs bench/plans-metering.ts [--rounds 3] [--duration 5]
  * BENCH_DATABASE_URL / BENCH_REDIS_URL run it on PostgreSQL + Redis.
  */
@@ -14,7 +14,8 @@ const durationSec = Number(values.duration);
 
 const servers = {
   'meter off (floor)': await startServer('plans-metering', { BENCH_METERING: 'off' }),
-  'meter on': await startServer('plans-metering', { BENCH_METERING: 'on' }),
+  'meter on, exact': await startServer('plans-metering', { BENCH_METERING: 'on' }),
+  'meter on, buffered': await startServer('plans-metering', { BENCH_METERING: 'buffered' }),
 };
 try {
   const results = await compare(
@@ -29,9 +30,11 @@ try {
     rounds,
   );
   printTable(`Plans API-call metering (median of ${rounds} rounds x ${durationSec}s, 50 connections, one owner)`, results, 'meter off (floor)');
-  const on = results.get('meter on')!;
   const off = results.get('meter off (floor)')!;
-  console.log(`\nmeter on / off: ${((on.rate / off.rate) * 100).toFixed(1)}% of throughput, ${((off.cpuUs! / on.cpuUs!) * 100).toFixed(1)}% CPU efficiency`);
+  for (const name of ['meter on, exact', 'meter on, buffered']) {
+    const on = results.get(name)!;
+    console.log(`${name} / off: ${((on.rate / off.rate) * 100).toFixed(1)}% of throughput, ${((off.cpuUs! / on.cpuUs!) * 100).toFixed(1)}% CPU efficiency`);
+  }
 } finally {
   for (const s of Object.values(servers)) await s.stop();
 }

@@ -7,7 +7,7 @@ import { buildConfig } from '../../src/testing/app.js';
 import { plans } from '../../src/modules/index.js';
 
 // An authenticated GET on a module route, with the plans module's API-call metering on or off
-// (BENCH_METERING=on|off): the cost of counting every call in the database, exactly.
+// (BENCH_METERING=on|buffered|off): the cost of counting every call in the database, exactly.
 const bench = defineModule({
   name: 'bench',
   start(ctx) {
@@ -32,7 +32,7 @@ const { config, moduleConfigs } = buildConfig(
     log: { level: 'warn' },
     modules: {
       plans: {
-        apiCalls: { enabled: process.env.BENCH_METERING !== 'off' },
+        apiCalls: { enabled: process.env.BENCH_METERING !== 'off', mode: process.env.BENCH_METERING === 'buffered' ? 'buffered' : 'exact' },
         plans: { pro: { names: { es: 'Pro', en: 'Pro' }, price: { amount: 2900, currency: 'USD' }, limits: { apiCallsPerMonth: 1_000_000_000 } } },
         defaultPlan: 'pro',
       },

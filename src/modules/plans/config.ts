@@ -74,6 +74,13 @@ export const PlansConfigSchema = Type.Object(
         enabled: Type.Boolean({ default: true }),
         /** The plan limit that caps them (429 past it in hard mode). */
         limit: Type.String({ minLength: 1, maxLength: 64, default: 'apiCallsPerMonth' }),
+        /**
+         * exact: one database write per call, the quota exact on every replica. buffered: counted in
+         * memory and written every flushMs (a crash loses up to flushMs of counts; replicas may
+         * overshoot the quota by one interval's calls). docs/plans.md weighs the two.
+         */
+        mode: Type.Union([Type.Literal('exact'), Type.Literal('buffered')], { default: 'exact' }),
+        flushMs: Type.Integer({ minimum: 50, maximum: 60_000, default: 1000 }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -71,11 +71,12 @@ export class Meter {
     return (limitName && this.ctx.config.limitModes[limitName]) || this.ctx.config.enforcement;
   }
 
-  private async target(owner: PlanOwner, metric: string, at: Date) {
+  /** The owner's plan, the limit capping `metric` in it, the counter's period now, and the mode. */
+  async target(owner: PlanOwner, metric: string, at: Date) {
     const plan = await this.currentPlan(owner);
     const limit = plan ? limitFor(plan.limits, metric) : null;
     const period = periodOf(await this.periodKind(metric, plan), at);
-    return { plan, limit, period, mode: this.modeOf(limit?.name ?? null) };
+    return { metric, plan, limit, period, mode: this.modeOf(limit?.name ?? null) };
   }
 
   async increment(owner: PlanOwner, metric: string, n = 1, opts: IncrementOptions = {}): Promise<UsageState> {
@@ -83,17 +84,7 @@ export class Meter {
     const key = ownerKey(owner);
     const { limit, period, mode } = await this.target(owner, metric, new Date());
     const capped = opts.enforce === true && mode === 'hard' && limit !== null && n > 0;
-    const state = (usage: number): UsageState => ({
-      metric,
-      period,
-      usage,
-      limit: limit?.value ?? null,
-      limitName: limit?.name ?? null,
-      resetAt: periodReset(period),
-      mode,
-      over: limit !== null && usage > limit.value,
-    });
-
+    const state = (usage: number): UsageState => stateOf({ metric, period, limit, mode }, usage);
     const now = new Date().toISOString();
     const cap = capped ? limit!.value : null;
     if (!this.ctx.database.openTransaction()) {
@@ -211,6 +202,20 @@ export class Meter {
       else trx.emit('plans.usage.exceeded', { ...base, usage: s.usage, mode: s.mode }, eventKey);
     }
   }
+}
+
+/** A counter's state for `usage`, given what `Meter.target` found. */
+export function stateOf(t: { metric: string; period: string; limit: { name: string; value: number } | null; mode: LimitMode }, usage: number): UsageState {
+  return {
+    metric: t.metric,
+    period: t.period,
+    usage,
+    limit: t.limit?.value ?? null,
+    limitName: t.limit?.name ?? null,
+    resetAt: periodReset(t.period),
+    mode: t.mode,
+    over: t.limit !== null && usage > t.limit.value,
+  };
 }
 
 /** The atomic add; with `cap`, only while the result stays within it (null: refused). */

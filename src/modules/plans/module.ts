@@ -78,9 +78,12 @@ export default defineModule({
     const plans = ctx.services.plans;
     await plans.catalog.start();
     if (ctx.config.apiCalls.enabled) plans.unhook = ctx.apiCalls.use({ name: 'plans', admit: (call) => plans.admitApiCall(call) });
+    plans.buffer?.start();
   },
-  stop(ctx) {
+  async stop(ctx) {
     ctx.services.plans.unhook?.();
+    // Buffered API-call counts are written before the database closes.
+    await ctx.services.plans.buffer?.stop();
   },
   on: {
     'payment.subscription.changed': async (e, ctx, meta) => {

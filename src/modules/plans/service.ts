@@ -1,6 +1,7 @@
 import type { ModuleContext } from '../../core/module.js';
 import type { Guard } from '../../core/http/access.js';
 import type { ApiCall } from '../../core/http/api-calls.js';
+import { BufferedMeter } from './buffered-meter.js';
 import { Catalog, type Plan } from './catalog.js';
 import type { PlanDefinition, PlansConfig } from './config.js';
 import { Meter, refusal, warningHeader, type IncrementOptions, type UsageState } from './metering.js';
@@ -24,6 +25,8 @@ export class PlansService {
   readonly catalog: Catalog;
   readonly subscriptions: Subscriptions;
   readonly meter: Meter;
+  /** Counts API calls in memory when `apiCalls.mode` is buffered (null: exact). */
+  readonly buffer: BufferedMeter | null;
   /** Removes the API-call hook (module stop). */
   unhook: (() => void) | null = null;
 
@@ -31,6 +34,7 @@ export class PlansService {
     this.catalog = new Catalog(ctx);
     this.subscriptions = new Subscriptions(ctx, this.catalog);
     this.meter = new Meter(ctx, this.catalog, (owner) => this.subscriptions.currentPlan(owner));
+    this.buffer = ctx.config.apiCalls.mode === 'buffered' ? new BufferedMeter(this.meter, ctx.config.apiCalls.flushMs, ctx.log) : null;
   }
 
   /** A plan by key, active or not (the shape payments reads for plan checkouts), or undefined. */
@@ -118,7 +122,7 @@ export class PlansService {
     const owner = ownerOfActor(call.actor);
     if (!owner) return;
     const { metric } = limitTarget(this.ctx.config.apiCalls.limit);
-    const state = await this.meter.increment(owner, metric, 1, { enforce: true, quota: true });
+    const state = this.buffer ? await this.buffer.admit(owner, metric) : await this.meter.increment(owner, metric, 1, { enforce: true, quota: true });
     if (state.over) call.reply.header(WARNING_HEADER, warningHeader(state));
   }
 }
