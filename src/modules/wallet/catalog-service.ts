@@ -10,6 +10,7 @@ import { Purchaser, type PurchaseResult } from './purchase.js';
 import { Refunds } from './purchase-refund.js';
 import type { WalletOwner } from './owner.js';
 import { Bridges } from './bridges.js';
+import { WalletLifecycle } from './bridges-lifecycle.js';
 
 /**
  * The shop side of the wallet: packages, items, purchases and inventory. Every credit movement
@@ -57,6 +58,7 @@ export class WalletShop {
 export interface WalletShopApi {
   shop: WalletShop;
   bridges: Bridges;
+  lifecycle: WalletLifecycle;
   getPackage(key: string): Promise<CreditPackage | undefined>;
   listPackages(opts?: { activeOnly?: boolean }): Promise<CreditPackage[]>;
 }
@@ -67,6 +69,7 @@ export function withShop<T extends object>(ledger: T, ctx: ModuleContext<Catalog
   const api: WalletShopApi = {
     shop,
     bridges: new Bridges(ctx),
+    lifecycle: new WalletLifecycle(ctx, () => shop),
     getPackage: (key) => shop.getPackage(key),
     listPackages: (opts) => shop.listPackages(opts),
   };

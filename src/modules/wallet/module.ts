@@ -64,7 +64,11 @@ export default defineModule({
     'badge.awarded': (e, ctx) => ctx.services.wallet.bridges.achievement('badge', e.badge, e),
     'level.up': (e, ctx) => ctx.services.wallet.bridges.achievement('level', e.level, e),
     'challenge.completed': (e, ctx) => ctx.services.wallet.bridges.achievement('challenge', e.challenge, e),
+    // Idempotent: one wallet_guest_merges row per guest (bridges-lifecycle.ts).
+    'guest.merged': async ({ guestId, userId }, ctx) => void (await ctx.services.wallet.lifecycle.mergeGuest(guestId, userId)),
+    'user.deleted': ({ userId }, ctx) => ctx.services.wallet.lifecycle.eraseUser(userId),
   },
+  exportUser: (userId, ctx) => ctx.services.wallet.lifecycle.exportUser(userId),
   async start(ctx) {
     await ctx.services.wallet.shop.seed();
     gauges.set(
