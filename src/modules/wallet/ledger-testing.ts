@@ -13,7 +13,7 @@ import type { LedgerDb } from './schema.js';
  * `x-test-user: <id>` (and optional `x-test-tenant`) as a signed-in user, without argon2 sign-ups
  * (hundreds of wallets per test). Real users and guests are covered by routes.test.ts.
  */
-const testUsers = defineModule({
+export const testUsers = defineModule({
   name: 'test-users',
   start: (ctx) => {
     ctx.access.addResolver((req) => {
