@@ -32,7 +32,7 @@ async function startChild(t: TestApp): Promise<Child> {
     await exited;
   };
   try {
-    const line = await waitFor(() => /listening (\d+)/.exec(out) ?? (child.exitCode !== null ? 'exited' : null), 'the wallet app to listen', 15_000);
+    const line = await waitFor(() => /listening (\d+)/.exec(out) ?? (child.exitCode !== null ? 'exited' : null), 'the wallet app to listen', 45_000);
     if (line === 'exited') throw new Error('the wallet app exited before listening');
     return { port: Number(line[1]), kill };
   } catch (err) {
@@ -69,7 +69,7 @@ describe.each(targets)('wallet killed mid-flight on $name', (target) => {
     for (const c of cleanup.splice(0).reverse()) await c();
   });
 
-  it('keeps every acknowledged spend and capture exactly once, duplicates none, and verifies after restart', { timeout: 60_000 }, async () => {
+  it('keeps every acknowledged spend and capture exactly once, duplicates none, and verifies after restart', { timeout: 120_000 }, async () => {
     const t = await walletTestApp(target);
     cleanup.push(() => t.close());
     const w = t.ctx.services.wallet;
