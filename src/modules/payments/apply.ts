@@ -14,6 +14,12 @@ export interface ApplyInput {
   payment: ProviderPayment;
   cause: ApplyCause;
   eventId?: string | null;
+  /**
+   * Set when a live subscription (trialing/active) approves the plan checkout that started it.
+   * Only a plan payment moves this way; with `trial` nothing was charged, so the amount check
+   * does not apply and the events carry what was charged (0) instead of the plan's price.
+   */
+  subscriptionStart?: { trial: boolean };
 }
 
 export interface ApplyResult {
@@ -45,8 +51,11 @@ export async function applyProviderPayment(trx: PaymentsTrx, deps: ApplyDeps, in
   const { provider, payment: pp } = input;
   const row = await findPayment(trx, deps.dialect, provider, pp);
   if (!row) return { outcome: 'unknown_payment' };
+  const start = input.subscriptionStart;
+  if (start && row.purpose_kind !== 'plan') return { outcome: 'unchanged', paymentId: row.id, from: row.status };
+  const trial = start?.trial === true;
 
-  if (pp.status === 'approved' && (pp.currency.toUpperCase() !== row.currency || pp.amount < Number(row.amount))) {
+  if (pp.status === 'approved' && (pp.currency.toUpperCase() !== row.currency || (!trial && pp.amount < Number(row.amount)))) {
     // Never credit what was not paid in full: a preference tampered with, or another product's payment carrying our id.
     deps.log.error({ paymentId: row.id, provider, providerPaymentId: pp.providerPaymentId, paid: pp.amount, currency: pp.currency, expected: Number(row.amount) }, 'payment amount or currency differs from the checkout: not applied');
     return { outcome: 'mismatch', paymentId: row.id };
@@ -80,7 +89,7 @@ export async function applyProviderPayment(trx: PaymentsTrx, deps: ApplyDeps, in
     userId: row.user_id,
     tenantId: row.tenant_id,
     purpose: { kind: row.purpose_kind, key: row.purpose_key },
-    amount: Number(row.amount),
+    amount: trial ? pp.amount : Number(row.amount),
     currency: row.currency,
     providerPaymentId: pid,
   };

@@ -91,6 +91,7 @@ export async function processWebhook(
     if (event.kind === 'payment' && payment) {
       outcome = (await applyProviderPayment(trx, deps, { provider: job.provider, payment, cause: 'webhook', eventId: job.eventId })).outcome;
     } else if (event.kind === 'subscription' && event.subscription) {
+      await approvePlanCheckout(trx, deps, job, event);
       outcome = await emitSubscription(trx, job.provider, event);
     }
     await markProcessed(trx, job, outcome);
@@ -111,6 +112,41 @@ async function markProcessed(trx: PaymentsTrx, job: { provider: ProviderName; ev
     .where('provider', '=', job.provider)
     .where('event_id', '=', job.eventId)
     .execute();
+}
+
+/**
+ * A plan bought through a provider's subscription checkout (Stripe) is told as a subscription
+ * event, never as a payment: once the subscription it started is live (trialing or active), our
+ * checkout's payment is approved through the same state machine. The effect is keyed by the
+ * provider subscription id, so the checkout's completion, the subscription's creation and its
+ * first invoice — replayed, or all at once — approve it once. A trial charges nothing: the
+ * amount is 0. An active subscription must name what it charged (checkout or invoice), else the
+ * event waits for one that does.
+ */
+async function approvePlanCheckout(trx: PaymentsTrx, deps: ApplyDeps, job: { provider: ProviderName; eventId: string }, event: WebhookEvent): Promise<void> {
+  const sub = event.subscription!;
+  const reference = sub.reference ?? event.reference;
+  if (!reference || (sub.status !== 'trialing' && sub.status !== 'active')) return;
+  const trial = sub.status === 'trialing';
+  if (!trial && sub.amountPaid === undefined) return;
+  const row = await trx.selectFrom('payments').select(['currency']).where('id', '=', reference).where('provider', '=', job.provider).executeTakeFirst();
+  if (!row) return;
+  const r = await applyProviderPayment(trx, deps, {
+    provider: job.provider,
+    payment: {
+      providerPaymentId: sub.providerSubscriptionId,
+      reference,
+      status: 'approved',
+      providerStatus: `subscription_${sub.status}`,
+      amount: sub.amountPaid ?? 0,
+      currency: sub.currency ?? row.currency,
+      raw: sub.raw,
+    },
+    cause: 'webhook',
+    eventId: job.eventId,
+    subscriptionStart: { trial },
+  });
+  if (r.outcome === 'mismatch') deps.log.warn({ paymentId: reference, providerSubscriptionId: sub.providerSubscriptionId }, 'subscription charged less than the plan checkout: payment left as it was');
 }
 
 /**

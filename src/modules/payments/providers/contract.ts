@@ -47,6 +47,9 @@ export interface ProviderSubscription {
   /** ISO 8601 UTC. */
   trialEnd?: string;
   cancelAtPeriodEnd?: boolean;
+  /** What the event says was charged (minor units) and in which currency: a checkout's total, an invoice's amount paid; 0 for a trial. */
+  amountPaid?: number;
+  currency?: string;
   raw: unknown;
 }
 

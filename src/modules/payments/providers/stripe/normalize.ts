@@ -175,6 +175,7 @@ export function subscriptionFromInvoice(invoice: Stripe.Invoice, kind: 'invoice.
     ...(owner ? { owner } : {}),
     status: kind === 'invoice.payment_failed' ? 'past_due' : trialStart ? 'trialing' : 'active',
     ...(currentPeriodEnd ? { currentPeriodEnd } : {}),
+    ...(kind === 'invoice.paid' ? { amountPaid: invoice.amount_paid, currency: invoice.currency.toUpperCase() } : {}),
     raw: invoice,
   };
 }
@@ -196,6 +197,8 @@ function subscriptionFromSession(session: Stripe.Checkout.Session): ProviderSubs
     ...(owner ? { owner } : {}),
     // Nothing charged now means a trial (Checkout starts trials with `no_payment_required`).
     status: session.payment_status === 'paid' ? 'active' : session.payment_status === 'no_payment_required' ? 'trialing' : 'past_due',
+    ...(session.payment_status === 'unpaid' ? {} : { amountPaid: session.amount_total ?? 0 }),
+    ...(session.currency ? { currency: session.currency.toUpperCase() } : {}),
     raw: session,
   };
 }

@@ -4,6 +4,7 @@ import { recordEvents, type EventRecorder } from '../../../../testing/events.js'
 import { targets } from '../../../../testing/targets.js';
 import { waitFor } from '../../../../testing/wait.js';
 import plansModule from '../../../plans/module.js';
+import { countRows } from '../../test-helpers.js';
 import { FakeStripe } from './fake-server.js';
 import { paymentsTestApp, user, webhooksProcessed } from './test-app.js';
 
@@ -50,6 +51,12 @@ describe.each(targets)('Stripe subscription on %s', (target) => {
     await waitFor(async () => ((await mine()).subscription?.status ?? null) === status, `the plan's subscription ${status}`);
     return mine();
   };
+  /** The caller's payments as GET /v1/payments lists them. */
+  const listed = async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/v1/payments', headers: user('ana', 'acme') });
+    expect(res.statusCode).toBe(200);
+    return (res.json() as { data: Array<Record<string, unknown>> }).data;
+  };
   const changes = (subId: string) =>
     events
       .payloads('payment.subscription.changed')
@@ -70,6 +77,19 @@ describe.each(targets)('Stripe subscription on %s', (target) => {
     expect(first).toMatchObject({ provider: 'stripe', planKey: 'pro', owner: { userId: 'ana', tenantId: 'acme' }, status: 'trialing' });
     expect(Date.parse(first.trialEnd!) - Date.now()).toBeGreaterThan(13 * 86_400_000);
 
+    // The checkout's payment is approved once the subscription is live; a trial charged nothing.
+    expect(await listed()).toEqual(expect.arrayContaining([expect.objectContaining({ id: paymentId, status: 'approved', provider: 'stripe', purpose: { kind: 'plan', key: 'pro' }, amount: 2900, providerPaymentId: subId })]));
+    const succeeded = () => events.payloads('payment.succeeded').filter((e) => e.paymentId === paymentId);
+    expect(succeeded()).toEqual([expect.objectContaining({ provider: 'stripe', purpose: { kind: 'plan', key: 'pro' }, amount: 0, currency: 'USD', providerPaymentId: subId })]);
+    expect(await countRows(t, 'payment_history', { payment_id: paymentId, to_status: 'approved', provider_status: 'subscription_trialing' })).toBe(1);
+    const history = await countRows(t, 'payment_history', { payment_id: paymentId });
+    // The checkout's completion, replayed and delivered in parallel, changes nothing.
+    const completed = stripe.events.find((e) => e.type === 'checkout.session.completed' && (e.data.object as { id: string }).id === sessionId)!;
+    await Promise.all([stripe.deliver(completed), stripe.deliver(completed), stripe.deliver(completed)]);
+    await webhooksProcessed(t);
+    expect(succeeded()).toHaveLength(1);
+    expect(await countRows(t, 'payment_history', { payment_id: paymentId })).toBe(history);
+
     await stripe.trialWillEnd(subId);
     await webhooksProcessed(t);
     expect(events.payloads('payment.subscription.trial_will_end').filter((e) => e.providerSubscriptionId === subId)).toHaveLength(1);
@@ -86,6 +106,9 @@ describe.each(targets)('Stripe subscription on %s', (target) => {
     await Promise.all(stripe.events.filter((e) => e.type.startsWith('customer.subscription') || e.type.startsWith('invoice.')).map((e) => stripe.deliver(e)));
     await webhooksProcessed(t);
     expect(changes(subId)).toHaveLength(before);
+    expect(succeeded()).toHaveLength(1);
+    expect(await countRows(t, 'payment_history', { payment_id: paymentId })).toBe(history);
+    expect((await listed()).find((p) => p.id === paymentId)).toMatchObject({ status: 'approved' });
 
     await stripe.advanceSubscription(subId, 'canceled');
     expect(await planShows(null)).toMatchObject({ plan: { key: 'free' }, subscription: null });
