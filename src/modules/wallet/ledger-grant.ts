@@ -19,6 +19,10 @@ export interface GrantInput {
   priority: number;
   metadata: Record<string, unknown> | null;
   actorId?: string | null;
+  /** The transfer's kind (default `grant`); an admin's correction is `adjust` (ledger-adjust.ts). */
+  transferKind?: 'grant' | 'adjust';
+  /** The system account the credits come from (default: purchases for paid, promotions for promotional). */
+  counterparty?: 'purchases' | 'promotions' | 'adjustments';
 }
 
 export interface GrantResult {
@@ -55,20 +59,21 @@ export async function balanceOf(trx: LedgerTrx, accountId: string): Promise<numb
  * transfer of their own.
  */
 export async function grantIn(trx: LedgerTrx, deps: LedgerDeps, owner: ResolvedOwner, g: GrantInput, now: string): Promise<GrantResult> {
+  const kind = g.transferKind ?? 'grant';
   await lockSource(trx, deps, g.source);
   const existing = await transferBySource(trx, g.source);
   if (existing) {
-    if (existing.kind !== 'grant' || existing.account_id !== owner.accountId || Number(existing.amount) !== g.amount) {
+    if (existing.kind !== kind || existing.account_id !== owner.accountId || Number(existing.amount) !== g.amount) {
       throw conflict('wallet_source_conflict', { params: { source: g.source } });
     }
     return { transferId: existing.id, created: false, balance: await balanceOf(trx, owner.accountId) };
   }
   await ensureAccount(trx, owner, now);
   const bucketId = newId();
-  const counterparty = g.kind === 'paid' ? 'purchases' : 'promotions';
+  const counterparty = g.counterparty ?? (g.kind === 'paid' ? 'purchases' : 'promotions');
   const transferId = await postTransfer(
     trx,
-    { kind: 'grant', accountId: owner.accountId, amount: g.amount, counterparty, source: g.source, reason: g.reason, metadata: g.metadata, actorId: g.actorId },
+    { kind, accountId: owner.accountId, amount: g.amount, counterparty, source: g.source, reason: g.reason, metadata: g.metadata, actorId: g.actorId },
     [
       { accountId: SYSTEM[counterparty], amount: -g.amount },
       { accountId: owner.accountId, bucketId, amount: g.amount },
@@ -80,7 +85,7 @@ export async function grantIn(trx: LedgerTrx, deps: LedgerDeps, owner: ResolvedO
     .values({ id: bucketId, account_id: owner.accountId, kind: g.kind, granted: g.amount, remaining: g.amount, priority: g.priority, expires_at: g.expiresAt, transfer_id: transferId, created_at: now })
     .execute();
   let state = await changeAccount(trx, deps.dialect, owner.accountId, { balance: g.amount, earlierExpiry: g.expiresAt ?? undefined }, now);
-  emitMovement(trx, owner, 'credited', { transferId, kind: 'grant', amount: g.amount, balance: state.balance, debt: state.debt, reason: g.reason, source: g.source }, deps.lowBalanceThreshold);
+  emitMovement(trx, owner, 'credited', { transferId, kind, amount: g.amount, balance: state.balance, debt: state.debt, reason: g.reason, source: g.source }, deps.lowBalanceThreshold);
 
   if (state.debt > 0) {
     const settle = Math.min(g.amount, state.debt);

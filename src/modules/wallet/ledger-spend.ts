@@ -17,6 +17,8 @@ export interface SpendInput {
   kind?: string;
   actorId?: string | null;
   ref?: string | null;
+  /** The system account the credits go to (default `spent`); an admin's correction: `adjustments`. */
+  counterparty?: 'spent' | 'adjustments';
 }
 
 export interface SpendResult {
@@ -47,10 +49,11 @@ export async function spendIn(trx: LedgerTrx, deps: LedgerDeps, owner: ResolvedO
   const buckets = await loadBuckets(trx, deps.dialect, owner.accountId, now);
   const legs = await takeFromBuckets(trx, owner.accountId, buckets, s.amount);
   const kind = s.kind ?? 'spend';
+  const counterparty = s.counterparty ?? 'spent';
   const transferId = await postTransfer(
     trx,
-    { kind, accountId: owner.accountId, amount: -s.amount, counterparty: 'spent', source: s.source, reason: s.reason, metadata: s.metadata, actorId: s.actorId, ref: s.ref },
-    [...legs, { accountId: SYSTEM.spent, amount: s.amount }],
+    { kind, accountId: owner.accountId, amount: -s.amount, counterparty, source: s.source, reason: s.reason, metadata: s.metadata, actorId: s.actorId, ref: s.ref },
+    [...legs, { accountId: SYSTEM[counterparty], amount: s.amount }],
     now,
   );
   emitMovement(trx, owner, 'debited', { transferId, kind, amount: s.amount, balance: state.balance, debt: state.debt, reason: s.reason, source: s.source ?? null }, deps.lowBalanceThreshold);

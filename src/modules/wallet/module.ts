@@ -7,6 +7,7 @@ import { ledgerRoutes } from './routes.js';
 import { ledgerMigrations } from './schema.js';
 import { WalletService } from './service.js';
 import { catalogAdminRoutes } from './admin-routes.js';
+import { ledgerAdminRoutes } from './ledger-admin-routes.js';
 import { catalogMessages } from './catalog-messages.js';
 import { catalogRoutes } from './catalog-routes.js';
 import { catalogMigrations } from './catalog-schema.js';
@@ -57,7 +58,10 @@ export default defineModule({
     await ledgerRoutes(app, ctx);
     await catalogRoutes(app, ctx, () => ctx.services.wallet.shop);
   },
-  adminRoutes: (app, ctx) => catalogAdminRoutes(app, ctx, () => ctx.services.wallet.shop),
+  adminRoutes: async (app, ctx) => {
+    await ledgerAdminRoutes(app, ctx);
+    await catalogAdminRoutes(app, ctx, () => ctx.services.wallet.shop);
+  },
   on: {
     // Bridges (bridges.ts): each grant's ledger source is unique per effect, so redeliveries credit once.
     'coupon.redeemed': (e, ctx) => ctx.services.wallet.bridges.couponRedeemed(e),

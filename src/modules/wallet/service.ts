@@ -8,11 +8,13 @@ import { unprocessable } from '../../core/http/problem.js';
 import { DEFAULT_PRIORITY, spendOrder, toBucket, type Bucket } from './buckets.js';
 import type { WalletConfig } from './config.js';
 import { captureIn, holdIn, releaseIn, toHold, type Hold } from './holds.js';
+import { adjustIn, type AdjustResult } from './ledger-adjust.js';
+import { listTransfers, listWallets, type AdminTransfer, type AdminWallet, type TransfersQuery, type WalletsQuery } from './ledger-browse.js';
 import { grantIn, type GrantResult } from './ledger-grant.js';
 import { maintainIn, type LedgerDeps } from './ledger-expiry.js';
 import { reverseIn, type ReverseResult } from './ledger-reverse.js';
 import { spendIn, type SpendResult } from './ledger-spend.js';
-import { Checks } from './ledger-validate.js';
+import { Checks, MAX_CREDITS } from './ledger-validate.js';
 import { expireDue, verifyLedger, type VerifyReport } from './ledger-verify.js';
 import { resolveOwner, type ResolvedOwner, type WalletOwner } from './owner.js';
 import { requireCreditsHandler, type RequireCreditsOptions } from './require-credits.js';
@@ -232,6 +234,44 @@ export class WalletService {
     c.done();
     const { owner: _owner, ...result } = await this.tx((trx) => reverseIn(trx, this.deps, source, reason, input.actorId ?? null, iso()));
     return result;
+  }
+
+  /**
+   * An admin's correction: `amount` > 0 credits the wallet (a bucket of `kind`, default
+   * promotional), < 0 debits it (409 insufficient_credits rather than below zero, nothing
+   * written), both through the `adjustments` account with `adminId` on the transfer.
+   */
+  async adjust(
+    owner: WalletOwner,
+    input: { amount: number; reason: string; kind?: BucketKind; adminId: string },
+    opts: { idempotency?: IdempotencyClaim } = {},
+  ): Promise<AdjustResult> {
+    const o = resolveOwner(owner);
+    const c = new Checks();
+    const amount = input.amount;
+    if (typeof amount !== 'number' || !Number.isSafeInteger(amount) || amount === 0 || Math.abs(amount) > MAX_CREDITS) {
+      c.errors.push({ pointer: '/amount', code: 'type', detail: `A non-zero integer from -${MAX_CREDITS} to ${MAX_CREDITS}` });
+    }
+    const reason = c.text(input.reason, 'reason', 500);
+    const kind = input.kind ?? 'promotional';
+    if (kind !== 'paid' && kind !== 'promotional') c.errors.push({ pointer: '/kind', code: 'enum', detail: 'paid or promotional' });
+    const adminId = c.text(input.adminId, 'adminId', 255);
+    c.done();
+    return this.tx(async (trx) => {
+      const result = await adjustIn(trx, this.deps, o, { amount, reason, kind, adminId }, iso());
+      await opts.idempotency?.saveIn(trx, 201, result);
+      return result;
+    });
+  }
+
+  /** Every wallet (admin browsing), newest first; filter by owner type. */
+  wallets(q: WalletsQuery = {}): Promise<PageResult<AdminWallet>> {
+    return listWallets(this.reader, q);
+  }
+
+  /** Every wallet's transfers (admin browsing), newest first; filter by owner, kind and time. */
+  transfers(q: TransfersQuery = {}): Promise<PageResult<AdminTransfer>> {
+    return listTransfers(this.reader, this.ctx.dialect, q);
   }
 
   /** The wallet's transfers, newest first, paginated the kernel's way; filter by kind and time. */
