@@ -20,4 +20,5 @@ export {
 } from './auth.js';
 export { recordEvents, settle, type EventRecorder } from './events.js';
 export { waitFor } from './wait.js';
+export { headerUsers, headerUser, addHeaderUsers } from './header-users.js';
 export { TestSocket, type Frame } from './realtime.js';

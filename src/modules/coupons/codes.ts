@@ -1,4 +1,4 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 
 /** Generated codes leave out characters people confuse when reading or typing them: 0/O, 1/I/L. */
 export const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
@@ -21,24 +21,8 @@ export function generateCode(length: number, prefix = ''): string {
   return out;
 }
 
-/**
- * Ids that sort by creation time: 12 hex digits of milliseconds, a 4-hex counter that keeps ids
- * made by this process in the same millisecond in order, then 12 random hex digits. Keyset
- * pagination can order by id alone, across tables.
- */
-let lastMs = 0;
-let counter = 0;
-export function newId(): string {
-  const now = Date.now();
-  if (now > lastMs) {
-    lastMs = now;
-    counter = 0;
-  } else if (++counter > 0xffff) {
-    lastMs++;
-    counter = 0;
-  }
-  return lastMs.toString(16).padStart(12, '0') + counter.toString(16).padStart(4, '0') + randomBytes(6).toString('hex');
-}
+/** Time-ordered ids (the kernel's, shared with other modules' tables). */
+export { newId } from '../../core/ids.js';
 
 /** ISO 4217 codes the runtime knows (ARS, COP, USD…); a three-letter string outside it is refused. */
 const CURRENCIES = new Set(typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('currency') : []);

@@ -1,5 +1,5 @@
-import { defineModule } from '../../core/module.js';
 import { createTestApp, type TestApp } from '../../testing/app.js';
+import { headerUser, headerUsers } from '../../testing/header-users.js';
 import type { TestTarget } from '../../testing/targets.js';
 import guestsModule from '../guests/module.js';
 import couponsModule from './module.js';
@@ -9,26 +9,11 @@ import couponsModule from './module.js';
 export const ADMIN_TOKEN = 'admin-token-for-coupon-tests-0123456789';
 export const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
-/**
- * Users come from the auth/users modules, not merged yet: this test-only resolver makes
- * `x-test-user: <id>` (and optional `x-test-tenant`) a signed-in user. Guests are the real module.
- */
-const testUsers = defineModule({
-  name: 'test-users',
-  start: (ctx) => {
-    ctx.access.addResolver((req) => {
-      const id = req.headers['x-test-user'];
-      if (typeof id !== 'string') return null;
-      const tenant = req.headers['x-test-tenant'];
-      return { type: 'user', id, role: 'user', tenantId: typeof tenant === 'string' ? tenant : null, via: 'test' };
-    }, 5);
-  },
-});
 
-export const user = (id: string, tenant?: string): Record<string, string> => ({ 'x-test-user': id, ...(tenant ? { 'x-test-tenant': tenant } : {}) });
+export const user = headerUser;
 
 export async function couponTestApp(target: TestTarget): Promise<TestApp> {
-  return createTestApp({ target, modules: [guestsModule, couponsModule, testUsers], config: { admin: { token: ADMIN_TOKEN } } });
+  return createTestApp({ target, modules: [guestsModule, couponsModule, headerUsers], config: { admin: { token: ADMIN_TOKEN } } });
 }
 
 /**

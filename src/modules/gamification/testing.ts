@@ -1,3 +1,4 @@
+import { addHeaderUsers } from '../../testing/header-users.js';
 import type { LightMyRequestResponse } from 'fastify';
 import { createTestApp, type TestApp } from '../../testing/app.js';
 import type { TestTarget } from '../../testing/targets.js';
@@ -35,10 +36,7 @@ export async function gamificationApp(
     },
   });
   // Unit-level tests also play as users without the auth module: `x-test-user: <id>`.
-  t.ctx.access.addResolver((req) => {
-    const id = req.headers['x-test-user'];
-    return typeof id === 'string' ? { type: 'user', id, role: 'user', tenantId: null, via: 'test' } : null;
-  }, -50);
+  addHeaderUsers(t.ctx.access, -50);
   return t;
 }
 

@@ -1,5 +1,5 @@
-import { defineModule } from '../../core/module.js';
 import { createTestApp, type TestApp } from '../../testing/app.js';
+import { headerUser, headerUsers } from '../../testing/header-users.js';
 import type { TestTarget } from '../../testing/targets.js';
 import authModule from '../auth/module.js';
 import couponsModule from '../coupons/module.js';
@@ -11,18 +11,8 @@ import walletModule from './module.js';
 export const ADMIN_TOKEN = 'admin-token-for-wallet-shop-tests-0123456789';
 export const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
-/** `x-test-user: <id>` becomes a signed-in user (no password hashing: the suites create hundreds). */
-const testUsers = defineModule({
-  name: 'test-users',
-  start: (ctx) => {
-    ctx.access.addResolver((req) => {
-      const id = req.headers['x-test-user'];
-      return typeof id === 'string' ? { type: 'user', id, role: 'user', tenantId: null, via: 'test' } : null;
-    }, 5);
-  },
-});
 
-export const user = (id: string): Record<string, string> => ({ 'x-test-user': id });
+export const user = headerUser;
 
 /** The four packs of docs/wallet.md's worked example, and a few items. */
 export const shopConfig = {
@@ -41,7 +31,7 @@ export const shopConfig = {
   },
 };
 
-export async function shopTestApp(target: TestTarget, extra: Record<string, unknown> = {}, modules = [authModule, guestsModule, couponsModule, walletModule, testUsers]): Promise<TestApp> {
+export async function shopTestApp(target: TestTarget, extra: Record<string, unknown> = {}, modules = [authModule, guestsModule, couponsModule, walletModule, headerUsers]): Promise<TestApp> {
   return createTestApp({
     target,
     modules,

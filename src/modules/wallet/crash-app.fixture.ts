@@ -8,10 +8,10 @@ import { buildConfig, TEST_SECRET } from '../../testing/app.js';
 import authModule from '../auth/module.js';
 import guestsModule from '../guests/module.js';
 import walletModule from './module.js';
-import { testUsers } from './ledger-testing.js';
+import { headerUsers } from '../../testing/header-users.js';
 
 const env = process.env;
-const modules = [authModule, guestsModule, walletModule, testUsers];
+const modules = [authModule, guestsModule, walletModule, headerUsers];
 const { config, moduleConfigs } = buildConfig(JSON.parse(env.WALLET_CRASH_RAW!), modules);
 const app = await createApp({ config, moduleConfigs, modules, secret: TEST_SECRET, databaseSchema: env.WALLET_CRASH_SCHEMA || undefined, workers: false });
 await app.server.listen({ port: 0, host: '127.0.0.1' });

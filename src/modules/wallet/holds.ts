@@ -4,7 +4,7 @@ import { loadBuckets, takeFromBuckets } from './buckets.js';
 import { emitMovement, eventOwner } from './ledger-events.js';
 import { debitOrRefuse, maintainIn, type LedgerDeps } from './ledger-expiry.js';
 import { changeAccount, lockAccount, postTransfer } from './ledger.js';
-import { newId } from './ids.js';
+import { newId } from '../../core/ids.js';
 import { SYSTEM, type ResolvedOwner } from './owner.js';
 import type { HoldRow, HoldStatus, LedgerTrx, OwnerType } from './schema.js';
 

@@ -4,7 +4,7 @@ import { conflict } from '../../core/http/problem.js';
 import { emitMovement } from './ledger-events.js';
 import type { LedgerDeps } from './ledger-expiry.js';
 import { changeAccount, ensureAccount, postTransfer } from './ledger.js';
-import { newId } from './ids.js';
+import { newId } from '../../core/ids.js';
 import { debtAccountOf, SYSTEM, type ResolvedOwner } from './owner.js';
 import type { BucketKind, LedgerTrx } from './schema.js';
 

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
-import { defineModule, type AnyModule } from '../../core/module.js';
+import type { AnyModule } from '../../core/module.js';
 import { createTestApp, type TestApp } from '../../testing/app.js';
+import { headerUser, headerUsers } from '../../testing/header-users.js';
 import type { TestTarget } from '../../testing/targets.js';
 import authModule from '../auth/module.js';
 import guestsModule from '../guests/module.js';
@@ -9,28 +10,13 @@ import type { LedgerDb } from './schema.js';
 
 /** Test helpers shared by the wallet ledger suites (not shipped behaviour). */
 
-/**
- * `x-test-user: <id>` (and optional `x-test-tenant`) as a signed-in user, without argon2 sign-ups
- * (hundreds of wallets per test). Real users and guests are covered by routes.test.ts.
- */
-export const testUsers = defineModule({
-  name: 'test-users',
-  start: (ctx) => {
-    ctx.access.addResolver((req) => {
-      const id = req.headers['x-test-user'];
-      if (typeof id !== 'string') return null;
-      const tenant = req.headers['x-test-tenant'];
-      return { type: 'user', id, role: 'user', tenantId: typeof tenant === 'string' ? tenant : null, via: 'test' };
-    }, 5);
-  },
-});
 
-export const user = (id: string, tenant?: string): Record<string, string> => ({ 'x-test-user': id, ...(tenant ? { 'x-test-tenant': tenant } : {}) });
+export const user = headerUser;
 
 export function walletTestApp(target: TestTarget, config: Record<string, unknown> = {}, extra: { logger?: Logger; modules?: AnyModule[] } = {}): Promise<TestApp> {
   return createTestApp({
     target,
-    modules: [authModule, guestsModule, walletModule, testUsers, ...(extra.modules ?? [])],
+    modules: [authModule, guestsModule, walletModule, headerUsers, ...(extra.modules ?? [])],
     config: { modules: { wallet: config } },
     logger: extra.logger,
   });

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Dialect } from '../../core/db/database.js';
 import { forUpdate, timestampParam } from '../../core/db/dialect.js';
-import { newId } from './ids.js';
+import { newId } from '../../core/ids.js';
 import type { LedgerTrx, OwnerType, TransferRow } from './schema.js';
 
 /**

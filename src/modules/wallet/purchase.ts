@@ -6,7 +6,7 @@ import { typedTrx } from '../../core/db/dialect.js';
 import { iso, isoOrNull } from './catalog.js';
 import type { CatalogTables, CatalogTrx, OwnerType, PurchaseRow } from './catalog-schema.js';
 import { resolveOwner, type WalletOwner } from './owner.js';
-import { newId } from './ids.js';
+import { newId } from '../../core/ids.js';
 
 /** A purchase as answered to its owner and to admins. */
 export interface Purchase {

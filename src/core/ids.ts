@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 
 /**
- * Ids that sort by creation time (transfers list newest first by id alone): 12 hex digits of
- * milliseconds, a per-process counter for ids made in the same millisecond, 12 random hex digits.
+ * Ids that sort by creation time: 12 hex digits of milliseconds, a 4-hex counter that keeps ids
+ * made by this process in the same millisecond in order, then 12 random hex digits. Keyset
+ * pagination can order by id alone, across tables (coupons, the wallet's transfers…).
  */
 let lastMs = 0;
 let counter = 0;
