@@ -9,6 +9,10 @@ import { TransactionMisuseError, TransactionTimeoutError } from '../db/tx-guard.
 import { waitFor } from '../../testing/wait.js';
 
 /** Another replica in its own process (replica.fixture.ts), sharing the test app's database and Redis. */
+// A child replica starts through tsx: on a loaded 2-core CI machine that alone can take most of
+// the default 30 s, so tests with a child process get a wider bound (still a bound, never a sleep).
+const CHILD_PROCESS_TIMEOUT = 90_000;
+
 function spawnReplica(t: TestApp, mode: string, env: Record<string, string> = {}) {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./replica.fixture.ts', import.meta.url))], {
     env: { ...process.env, OUTBOX_MODE: mode, OUTBOX_RAW: JSON.stringify(t.raw), OUTBOX_DB_SCHEMA: t.schema ?? '', ...env },
@@ -127,7 +131,7 @@ describe.each(targets)('outbox on $name', (target) => {
     const b = spawnReplica(a, 'serve', { OUTBOX_EMIT: '15' });
     try {
       await Promise.all(Array.from({ length: 15 }, (_, n) => a.ctx.tx(async (trx) => void trx.emit('test.happened', { n }, { key: `k${n % 3}` }))));
-      await waitFor(() => b.output().includes('emitted'), 'the other replica to emit');
+      await waitFor(() => b.output().includes('emitted'), 'the other replica to emit', CHILD_PROCESS_TIMEOUT - 30_000);
       // Every delivery job (60: 30 events x 2 handlers) has completed somewhere: nothing can run again.
       await waitFor(async () => {
         const c = await a.ctx.queue.counts();
@@ -141,14 +145,14 @@ describe.each(targets)('outbox on $name', (target) => {
     expect(rows.length).toBe(60);
     expect(new Set(rows.map((r) => `${r.event_id}:${r.handler}`)).size).toBe(60);
     expect(new Set(rows.map((r) => r.n)).size).toBe(30);
-  });
+  }, CHILD_PROCESS_TIMEOUT);
 
   it('a process killed after commit, before delivery: a restart delivers the event and runs the job', async () => {
     const t = await start();
     const child = spawnReplica(t, 'after-commit');
     let line = '';
     try {
-      line = await waitFor(() => /committed (\S+) (\S+)/.exec(child.output())?.[0], 'the commit');
+      line = await waitFor(() => /committed (\S+) (\S+)/.exec(child.output())?.[0], 'the commit', CHILD_PROCESS_TIMEOUT - 30_000);
     } finally {
       await child.kill();
     }
@@ -163,14 +167,14 @@ describe.each(targets)('outbox on $name', (target) => {
       ['beta', eventId],
       ['job', '-'],
     ]);
-  });
+  }, CHILD_PROCESS_TIMEOUT);
 
   it('a process killed in the middle of a delivery: the restart runs exactly the handler that had not finished', async () => {
     const t = await start();
     const child = spawnReplica(t, 'in-handler', { OUTBOX_HANG: 'beta' });
     let eventId = '';
     try {
-      eventId = (await waitFor(() => /hang (\S+)/.exec(child.output())?.[1], 'beta to hang'))!;
+      eventId = (await waitFor(() => /hang (\S+)/.exec(child.output())?.[1], 'beta to hang', CHILD_PROCESS_TIMEOUT - 30_000))!;
       // Killed only once alpha's delivery is recorded as finished in its outbox row: its effect row
       // alone is not enough (the handler returned, but the finished mark is a later statement, and a
       // kill between the two rightly runs alpha again: delivery is at-least-once).
@@ -188,7 +192,7 @@ describe.each(targets)('outbox on $name', (target) => {
       ['alpha', eventId],
       ['beta', eventId],
     ]);
-  });
+  }, CHILD_PROCESS_TIMEOUT);
 
   describe('misuse is an error, never a hang', () => {
     it('ctx.db inside ctx.tx throws a clear error, and the database stays usable', async () => {
