@@ -41,6 +41,7 @@ export type GuestbookConfig = Static<typeof config>;
 
 export default defineModule({
   name: 'guestbook',
+  example: true,
   config,
   migrations: guestbookMigrations,
   messages,

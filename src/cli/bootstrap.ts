@@ -41,7 +41,8 @@ export async function bootstrap(configFile?: string, cwd = process.cwd()): Promi
 
 /** Built-in modules plus the user's `moduleFiles` (read from the kernel keys alone). */
 export async function availableModules(configFile?: string, cwd = process.cwd()): Promise<AnyModule[]> {
-  const first = loadConfig({ file: configFile, cwd });
+  // Only `moduleFiles` is read here; the second pass (bootstrap, doctor) judges the rest.
+  const first = loadConfig({ file: configFile, cwd, productionChecks: false });
   return [...builtinModules, ...(await importModuleFiles(first.config.moduleFiles, cwd))];
 }
 

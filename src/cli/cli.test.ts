@@ -1,50 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createDatabase } from '../core/db/database.js';
 import { SqlQueue } from '../core/drivers/queue/sql.js';
 import { isolatedDatabase, targets, uniquePrefix, type IsolatedDatabase } from '../testing/targets.js';
 import { freePort } from '../testing/servers.js';
+import { runNeptuno, startNeptuno } from '../testing/cli.js';
 
-const BIN = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../bin/neptuno.mjs');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real `neptuno` command in `cwd` with only the given environment on top of PATH. */
-function neptuno(args: string[], cwd: string, env: Record<string, string> = {}, input = ''): Promise<Run> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH!, LOG_LEVEL: 'warn', ...env } });
-    child.stdin.end(input);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => done({ code, stdout, stderr }));
-  });
-}
-
-/** Starts `neptuno start` and resolves with its address once it logs that it is ready. */
-function start(cwd: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, [BIN, 'start'], { cwd, env: { PATH: process.env.PATH!, ...env } });
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return new Promise((ok, fail) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const line = out.split('\n').find((l) => l.includes('"Neptuno ready"'));
-      if (line) ok({ child, url: JSON.parse(line).address, exited });
-    });
-    child.stderr!.on('data', (d) => (out += d));
-    void exited.then((code) => fail(new Error(`neptuno start exited with ${code}: ${out}`)));
-  });
-}
+const neptuno = runNeptuno;
+const start = startNeptuno;
 
 // Each case spawns the real command a few times (about a second each on a quiet machine).
 describe('neptuno CLI', { timeout: 120_000 }, () => {

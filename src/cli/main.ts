@@ -9,6 +9,7 @@ import { migrationSources } from '../core/app.js';
 import { availableModules, bootstrap, buildApp, withApp } from './bootstrap.js';
 import { checkConfigFile } from '../core/config/check.js';
 import { registerExtraCommands } from './commands.js';
+import { registerDoctorCommand, runDoctor } from './doctor-command.js';
 import { exitOnSignals } from './shutdown.js';
 import { resolveSecret } from '../core/config/secret.js';
 import { recordSecretFingerprint } from '../core/config/fingerprint.js';
@@ -71,7 +72,9 @@ program
   .command('check')
   .description('validate neptuno.yaml and the environment; exits 1 with file:line and key path on error')
   .option(...configOption)
-  .action(async (o: { config?: string }) => {
+  .option('--production', 'also list what to fix before going live (the same as `neptuno doctor`)')
+  .action(async (o: { config?: string; production?: boolean }) => {
+    if (o.production) return void (process.exitCode = await runDoctor(o.config));
     const modules = await availableModules(o.config);
     const result = checkConfigFile(o.config, modules);
     if (result.ok) console.log(result.summary.join('\n'));
@@ -177,6 +180,7 @@ program
   });
 
 registerExtraCommands(program, configOption);
+registerDoctorCommand(program, configOption);
 
 try {
   await program.parseAsync(process.argv);

@@ -145,6 +145,8 @@ export interface ModuleDefinition<S extends TObject = TObject, N extends string 
    * money or need accounts elsewhere (payments) ship off: `modules.<name>.enabled: true` turns them on.
    */
   enabledByDefault?: boolean;
+  /** An example of how to write a module, not for production: `neptuno doctor` refuses it switched on. */
+  example?: boolean;
   /** TypeBox schema of `modules.<name>` in neptuno.yaml (besides `enabled`), with defaults. */
   config?: S;
   /** Ordered by name (use 0001_init, 0002_…); written with Kysely's schema builder for both dialects. */

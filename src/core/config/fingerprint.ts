@@ -56,6 +56,21 @@ export async function checkSecretFingerprint(db: Db, secret: string): Promise<vo
   if (recorded && recorded.fingerprint !== mine) throw new SecretMismatchError(recorded.recordedAt);
 }
 
+/**
+ * Read-only comparison for `neptuno doctor --connect`: `none` when no replica has started on
+ * this database yet (or its tables do not exist), else whether this secret is the recorded one.
+ */
+export async function secretFingerprintStatus(db: Db, secret: string): Promise<'match' | 'mismatch' | 'none'> {
+  let recorded: Recorded | null;
+  try {
+    recorded = await read(db);
+  } catch {
+    return 'none';
+  }
+  if (!recorded) return 'none';
+  return recorded.fingerprint === secretFingerprint(secret) ? 'match' : 'mismatch';
+}
+
 /** Records this secret as the one every replica must use (deliberate rotation). */
 export async function recordSecretFingerprint(db: Db, secret: string): Promise<{ changed: boolean }> {
   const mine = secretFingerprint(secret);

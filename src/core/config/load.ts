@@ -31,6 +31,11 @@ export interface LoadConfigOptions {
    * module sections are not checked beyond `enabled` (for tools that only read kernel keys).
    */
   modules?: ModuleConfigSource[];
+  /**
+   * false: return an unsafe production configuration instead of throwing, for `neptuno doctor`,
+   * which reports those findings itself beside its own. Default true.
+   */
+  productionChecks?: boolean;
 }
 
 export interface LoadedConfig {
@@ -83,7 +88,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   // `PORT=3001 npm start` must serve (and trust, for cookie requests) http://localhost:3001, not
   // the default's :8000. Port 0 (a free port, tests) is only known after listening: default kept.
   if (!publicUrlGiven && config.server.port > 0) config.server.publicUrl = `http://localhost:${config.server.port}`;
-  const unsafe = productionFindings(config).map((f) => issue(f.path.join('.'), f.code, f.message, at(f.path)));
+  const unsafe = (opts.productionChecks === false ? [] : productionFindings(config)).map((f) => issue(f.path.join('.'), f.code, f.message, at(f.path)));
   if (unsafe.length) throw new ConfigError(unsafe);
 
   return { config, moduleConfigs, file: source.found ? path : null, envOverrides: [...new Set(overrides.applied.values())] };

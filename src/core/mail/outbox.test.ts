@@ -1,30 +1,17 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runNeptuno } from '../../testing/cli.js';
 import { defineModule } from '../module.js';
 import { createTestApp, type TestApp } from '../../testing/app.js';
 import { targets } from '../../testing/targets.js';
 import { readOutbox } from '../drivers/mail/outbox.js';
 import { waitFor as until } from '../../testing/wait.js';
 
-const BIN = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../bin/neptuno.mjs');
-
-/** Runs the real `neptuno` command; resolves with its exit code and output. */
-function neptuno(args: string[], cwd: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH!, LOG_LEVEL: 'warn', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => done({ code, stdout, stderr }));
-  });
-}
+const neptuno = runNeptuno;
 
 const welcome = defineModule({
   name: 'welcome',

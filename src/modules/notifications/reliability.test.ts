@@ -3,27 +3,21 @@ import { targets } from '../../testing/targets.js';
 import type { TestApp } from '../../testing/app.js';
 import { startTestSmtp, type TestSmtp } from '../../testing/smtp.js';
 import { waitFor } from '../../testing/wait.js';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { TEST_SECRET } from '../../testing/app.js';
 import { backoffDelay } from './deliveries.js';
-
-const BIN = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../bin/neptuno.mjs');
+import { runNeptuno } from '../../testing/cli.js';
 
 /** Runs the real `neptuno` command in an empty directory; resolves with its standard output. */
-function cli(args: string[], env: Record<string, string>): Promise<string> {
+async function cli(args: string[], env: Record<string, string>): Promise<string> {
   const cwd = mkdtempSync(join(tmpdir(), 'neptuno-notif-cli-'));
   writeFileSync(join(cwd, 'neptuno.yaml'), 'server:\n  port: 0\n');
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH!, LOG_LEVEL: 'warn', ...env } });
-    let out = '';
-    child.stdout.on('data', (c) => (out += c));
-    child.stderr.on('data', (c) => (out += c));
-    child.on('exit', (code) => (code === 0 ? done(out) : fail(new Error(`neptuno ${args.join(' ')} exited ${code}: ${out}`))));
-  });
+  const run = await runNeptuno(args, cwd, env);
+  const out = run.stdout + run.stderr;
+  if (run.code !== 0) throw new Error(`neptuno ${args.join(' ')} exited ${run.code}: ${out}`);
+  return out;
 }
 import { admin, notificationsApp, person, send, statusOf } from './testing.js';
 

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runNeptuno } from '../../testing/cli.js';
 import { createDatabase } from '../../core/db/database.js';
 import type { TestApp } from '../../testing/app.js';
 import { runCron } from '../../testing/cron.js';
@@ -67,18 +66,7 @@ describe.each(targets)('wallet verify on %s', (target) => {
   });
 });
 
-const BIN = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../bin/neptuno.mjs');
-
-function neptuno(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH!, LOG_LEVEL: 'warn' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => done({ code, stdout, stderr }));
-  });
-}
+const neptuno = (args: string[], cwd: string) => runNeptuno(args, cwd);
 
 describe('neptuno wallet verify', { timeout: 120_000 }, () => {
   let dir: string;
