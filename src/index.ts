@@ -30,6 +30,10 @@ export { isUniqueViolation, type Db, type Dialect } from './core/db/database.js'
 // `Trx` is what ctx.tx hands its callback: the Kysely transaction plus trx.emit / enqueue / afterCommit.
 export type { TxHandle as Trx, TxHandle, TxConsequences } from './core/outbox/outbox.js';
 export { safeEqual } from './core/crypto.js';
+// Audit log (docs/audit.md): ctx.audit.record(entry, trx?) and the redaction rule.
+export type { Audit, AuditIpMode } from './core/audit/audit.js';
+export type { AuditEntry, AuditRecord, AuditActorRef, AuditActorType, AuditTarget, AuditQuery } from './core/audit/types.js';
+export { REDACTED, REDACTED_KEYS } from './core/audit/redact.js';
 export { newId } from './core/ids.js';
 // Money: integer minor units + ISO 4217 currency (docs/wallet.md#money).
 export { formatMoney, currencyExponent, isCurrency, assertCurrency, currencies, toMinorUnits, fromMinorUnits, isMinorUnits, MAX_MINOR_UNITS } from './core/money.js';

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { Type } from 'typebox';
 import type { AppConfig } from './config/schema.js';
 import { Settings, settingsMigrations } from './config/settings.js';
 import { checkSecretFingerprint } from './config/fingerprint.js';
@@ -33,6 +34,9 @@ import { Realtime } from './realtime/realtime.js';
 import { RealtimeMetrics } from './realtime/metrics.js';
 import { realtimeMessages } from './realtime/messages.js';
 import { installRealtimeRoute } from './realtime/route.js';
+import { Audit } from './audit/audit.js';
+import { auditMigrations } from './audit/store.js';
+import { installRequestContext } from './audit/context.js';
 
 export { createLogger } from './log.js';
 
@@ -67,7 +71,7 @@ export interface NeptunoApp {
 /** Every migration the kernel and the given modules own (disabled modules too: enabling is a flip). */
 export function migrationSources(modules: AnyModule[]): MigrationSource[] {
   return [
-    { owner: 'core', migrations: { ...settingsMigrations, ...queueMigrations, ...lockMigrations, ...mailMigrations, ...idempotencyMigrations, ...outboxMigrations } },
+    { owner: 'core', migrations: { ...settingsMigrations, ...queueMigrations, ...lockMigrations, ...mailMigrations, ...idempotencyMigrations, ...outboxMigrations, ...auditMigrations } },
     ...modules.filter((m) => m.migrations).map((m) => ({ owner: m.name, migrations: m.migrations! })),
   ];
 }
@@ -124,6 +128,20 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
     const settings = new Settings(database.db, cache, pubsub, log.child({ component: 'settings' }), async (keys) => {
       await events.notify('settings.changed', { keys });
     });
+    const audit = new Audit({ database, ip: config.audit.ip, redactKeys: config.audit.redactKeys });
+    settings.define({
+      key: 'audit.retentionDays',
+      schema: Type.Integer({ minimum: 1, maximum: 36_500 }),
+      default: config.audit.retentionDays,
+      description: 'Audit log entries older than this many days are deleted (daily, core.audit-prune)',
+    });
+    // Every settings change (module switches included) is audited in the transaction that writes it.
+    settings.onWrite(async (trx, changes) => {
+      for (const c of changes) {
+        await audit.record({ action: 'settings.changed', target: { type: 'setting', id: c.key }, before: { value: c.before }, after: { value: c.after } }, trx);
+      }
+    });
+    cron.add({ name: 'core.audit-prune', schedule: '41 3 * * *', run: async () => void (await audit.prune(settings.get<number>('audit.retentionDays'))) });
     const services = {} as Services;
     const mail = new KernelMail({
       config: config.mail,
@@ -166,6 +184,7 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
       mail,
       apiCalls,
       realtime,
+      audit,
       privacy: {
         async exportUser(userId) {
           const out: Record<string, unknown> = {};
@@ -187,6 +206,8 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
     server.addHook('onRoute', access.scopes.onRoute);
     closers.unshift(() => server.close());
     installErrorHandling(server, i18n);
+    // ctx.audit.record fills the actor, IP and request id from the request it runs in.
+    installRequestContext(server);
     server.decorateRequest('actor', function (this: { _actor?: Promise<unknown> }) {
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       return (this._actor ??= access.resolve(this as any));

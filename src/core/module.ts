@@ -20,6 +20,7 @@ import type { Mail, MailTemplates } from './mail/types.js';
 import type { ApiCalls } from './http/api-calls.js';
 import type { ChannelDefinition } from './realtime/channels.js';
 import type { RealtimePublisher } from './realtime/realtime.js';
+import type { Audit } from './audit/audit.js';
 
 /**
  * Services other modules may call, keyed by name. Each module declares its own by merging:
@@ -102,6 +103,12 @@ export interface KernelContext {
    * every replica once; inside ctx.tx it waits for the commit.
    */
   realtime: RealtimePublisher;
+  /**
+   * The audit log (docs/audit.md): `ctx.audit.record({ action, target, before, after }, trx?)`
+   * writes in the caller's transaction (the one passed, else the ctx.tx open around the call) and
+   * fills the actor, IP and request id from the current request.
+   */
+  audit: Audit;
 }
 
 export interface ModuleContext<C = unknown> extends KernelContext {

@@ -214,6 +214,46 @@ export const AppConfigSchema = Type.Object(
       },
       { ...Closed, default: {} },
     ),
+    /** The audit log (docs/audit.md): who did what, kept `retentionDays` (also a runtime setting). */
+    audit: Type.Object(
+      {
+        /** Entries older than this are deleted by the daily `core.audit-prune` cron. Runtime setting `audit.retentionDays` overrides it. */
+        retentionDays: Type.Integer({ minimum: 1, maximum: 36_500, default: 365 }),
+        /** Client addresses: `full`, `truncated` (the /24 or /48 network) or `none`. */
+        ip: Type.Union([Type.Literal('full'), Type.Literal('truncated'), Type.Literal('none')], { default: 'full' }),
+        /** Extra key names whose values are never stored in before/after (besides the built-in list: email, phone, password…). */
+        redactKeys: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { default: [] }),
+      },
+      { ...Closed, default: {} },
+    ),
+    /** Backups (docs/backups.md): `neptuno backup …` and the scheduled backup. */
+    backup: Type.Object(
+      {
+        /**
+         * Where backups go: a directory (relative to the working directory), or `storage` for the
+         * storage driver (ctx.storage: the local folder or S3), under `storagePrefix`.
+         */
+        destination: Type.String({ minLength: 1, default: './backups' }),
+        storagePrefix: Type.String({ pattern: '^[A-Za-z0-9_./-]*$', default: 'backups/' }),
+        /** The scheduled backup (cron, UTC), run by one replica. null: no scheduled backup. */
+        schedule: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null }),
+        /** How many backups the scheduled run keeps: the newest of each of the last N days, ISO weeks and months. */
+        keep: Type.Object(
+          {
+            daily: Type.Integer({ minimum: 0, maximum: 1000, default: 7 }),
+            weekly: Type.Integer({ minimum: 0, maximum: 1000, default: 4 }),
+            monthly: Type.Integer({ minimum: 0, maximum: 1000, default: 12 }),
+          },
+          { ...Closed, default: {} },
+        ),
+        /** Include the local files folder (storage.local.dir when configured, else `<dataDir>/files`). */
+        files: Type.Boolean({ default: true }),
+        /** pg_dump / pg_restore / psql to run (found on PATH by default). */
+        pgDump: Type.String({ default: 'pg_dump' }),
+        pgRestore: Type.String({ default: 'pg_restore' }),
+      },
+      { ...Closed, default: {} },
+    ),
     /** Role name -> permissions. `*` grants everything. */
     roles: Type.Record(
       Type.String({ pattern: '^[a-z][a-z0-9_-]*$' }),

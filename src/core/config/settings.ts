@@ -1,4 +1,4 @@
-import type { Migration } from 'kysely';
+import type { Migration, Transaction } from 'kysely';
 import { Type, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import type { Logger } from 'pino';
@@ -39,6 +39,15 @@ export interface SettingView {
   updatedAt: string | null;
 }
 
+/** One key of an update: its effective value before and after (a reset's `after` is the default). */
+export interface SettingChange {
+  key: string;
+  before: unknown;
+  after: unknown;
+}
+
+export type SettingsWriteHook = (trx: Transaction<any>, changes: SettingChange[]) => Promise<void>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
 const CACHE_KEY = 'settings:all';
 const CHANNEL = 'settings';
 
@@ -55,6 +64,7 @@ export class Settings {
   private unsubscribe?: Unsubscribe;
   private timer?: NodeJS.Timeout;
   private readonly updateListeners: Array<(keys: string[]) => unknown> = [];
+  private writeHook?: SettingsWriteHook;
 
   constructor(
     private readonly db: Db,
@@ -70,6 +80,14 @@ export class Settings {
    */
   onUpdate(fn: (keys: string[]) => unknown): void {
     this.updateListeners.push(fn);
+  }
+
+  /**
+   * Runs inside the transaction that writes an update, with each key's value before and after
+   * (the kernel records the audit entries there, so they commit with the change or not at all).
+   */
+  onWrite(fn: SettingsWriteHook): void {
+    this.writeHook = fn;
   }
 
   define(def: SettingDefinition): void {
@@ -128,6 +146,7 @@ export class Settings {
     const keys = Object.keys(patch);
     if (!keys.length) return this.list();
     const now = new Date().toISOString();
+    const changes = Object.entries(patch).map(([key, value]) => ({ key, before: this.get(key), after: value === null ? this.defs.get(key)!.default : value }));
     await this.db.transaction().execute(async (trx) => {
       for (const [key, value] of Object.entries(patch)) {
         // null resets to the default.
@@ -142,6 +161,7 @@ export class Settings {
           .onConflict((oc) => oc.column('key').doUpdateSet({ value: row.value, updated_at: now }))
           .execute();
       }
+      await this.writeHook?.(trx, changes);
     });
     await this.cache.delete(CACHE_KEY);
     await this.reload();

@@ -5,6 +5,7 @@ import { SettingsPatch } from '../config/settings.js';
 import { Page, PageQuery } from '../db/paginate.js';
 import { DateTime, parseDateTime } from './datetime.js';
 import { badRequest, conflict, notFound } from './problem.js';
+import { auditAdminRoutes } from '../audit/routes.js';
 
 const SettingView = Type.Object({
   key: Type.String(),
@@ -31,6 +32,7 @@ const JobView = Type.Object({
 export async function kernelAdminRoutes(app: App, ctx: KernelContext) {
   app.addHook('onRequest', ctx.access.requireAdmin);
   app.addHook('onRoute', defaultScope('admin'));
+  await auditAdminRoutes(app, ctx);
 
   app.get(
     '/settings',
