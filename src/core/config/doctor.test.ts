@@ -29,7 +29,7 @@ const GOOD = {
   MAIL_URL: 'smtp://neptuno:pw@smtp.example:587',
 };
 /** Backups are their own section (docs/backups.md); the doctor only asks for a schedule. */
-const withBackups = (config: AppConfig) => ({ ...config, backups: { enabled: true, schedule: '0 3 * * *' } }) as AppConfig;
+const withBackups = (config: AppConfig): AppConfig => ({ ...config, backups: { ...config.backups, schedule: '0 3 * * *' } });
 const codes = (env: Record<string, string>, modules = [] as { name: string; example?: boolean }[]) =>
   doctorFindings(withBackups(configFrom(env)), modules).map((f) => f.code);
 

@@ -120,13 +120,9 @@ function serviceProblems(config: AppConfig, modules: DoctorModule[]): DoctorFind
   return out;
 }
 
-/**
- * A scheduled backup, read defensively: the `backups` section belongs to the backup feature
- * (docs/backups.md) and the doctor only asks whether it is on and has a schedule.
- */
+/** A scheduled backup: `backups.schedule` set (docs/backups.md). */
 function backupsScheduled(config: AppConfig): boolean {
-  const section = (config as { backups?: { enabled?: boolean; schedule?: string | null } }).backups;
-  return !!section && section.enabled !== false && !!section.schedule;
+  return !!config.backups?.schedule;
 }
 
 /** Every finding for this configuration, errors first. Pure: reads nothing but its arguments. */

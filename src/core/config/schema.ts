@@ -227,7 +227,7 @@ export const AppConfigSchema = Type.Object(
       { ...Closed, default: {} },
     ),
     /** Backups (docs/backups.md): `neptuno backup …` and the scheduled backup. */
-    backup: Type.Object(
+    backups: Type.Object(
       {
         /**
          * Where backups go: a directory (relative to the working directory), or `storage` for the
