@@ -22,8 +22,8 @@ export async function trackingTestApp(target: TestTarget, opts: { modules?: AnyM
     config: {
       admin: { token: ADMIN_TOKEN },
       ...rest,
-      // Tests run the live publisher by hand (service.live.tick()).
-      modules: { ...(moduleConfig as object), tracking: { live: { enabled: false }, ...((moduleConfig as Record<string, object>).tracking ?? {}) } },
+      // Tests run the live publisher by hand (service.live.tick()): its timer never fires in a test.
+      modules: { ...(moduleConfig as object), tracking: { live: { intervalMs: 300_000 }, ...((moduleConfig as Record<string, object>).tracking ?? {}) } },
     },
   });
 }
