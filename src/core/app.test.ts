@@ -227,15 +227,26 @@ describe.each(targets)('kernel configuration effects on %s', (target) => {
     });
     const direct = await createTestApp({ target, modules: [ipModule] });
     const proxied = await createTestApp({ target, modules: [ipModule], config: { server: { trustProxy: '127.0.0.1' } } });
+    const hops = await createTestApp({ target, modules: [ipModule], config: { server: { trustProxy: 1 } } });
     try {
       const headers = { 'x-forwarded-for': '203.0.113.7' };
       expect((await direct.app.inject({ url: '/v1/ip/', headers, remoteAddress: '127.0.0.1' })).json().ip).toBe('127.0.0.1');
       expect((await proxied.app.inject({ url: '/v1/ip/', headers, remoteAddress: '127.0.0.1' })).json().ip).toBe('203.0.113.7');
       // A forged header from an untrusted peer is ignored.
       expect((await proxied.app.inject({ url: '/v1/ip/', headers, remoteAddress: '198.51.100.1' })).json().ip).toBe('198.51.100.1');
+      // A hop count (deploy/: TRUST_PROXY=1) trusts that many hops from a proxy on a private or
+      // loopback address, never a client on the internet sending the header itself.
+      const ip = async (remoteAddress: string, xff: string) =>
+        (await hops.app.inject({ url: '/v1/ip/', headers: { 'x-forwarded-for': xff }, remoteAddress })).json().ip;
+      expect(await ip('127.0.0.1', '203.0.113.7')).toBe('203.0.113.7');
+      expect(await ip('10.1.2.3', '198.51.100.9, 203.0.113.7')).toBe('203.0.113.7');
+      expect(await ip('::ffff:172.18.0.5', '203.0.113.7')).toBe('203.0.113.7');
+      expect(await ip('fd00::5', '203.0.113.7')).toBe('203.0.113.7');
+      expect(await ip('198.51.100.1', '203.0.113.7')).toBe('198.51.100.1');
     } finally {
       await direct.close();
       await proxied.close();
+      await hops.close();
     }
   });
 

@@ -18,10 +18,11 @@ if (skipBrowserTests) {
   console.warn(`NOTICE: browser tests skipped: Chromium not found at ${CHROMIUM} (apt-get install chromium, or set NEPTUNO_CHROMIUM). CI runs them.`);
 }
 
-export async function launchBrowser(): Promise<Browser> {
+/** Headless Chromium with the flags this machine needs; `extraArgs` for a test's own (host rules…). */
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (or set NEPTUNO_CHROMIUM)`);
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', ...extraArgs],
   });
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { BlockList, isIP } from 'node:net';
 import Fastify, { LogController } from 'fastify';
 import cors from '@fastify/cors';
 import type { Logger } from 'pino';
@@ -17,9 +18,33 @@ const REQUEST_ID = /^[\w\-.:@]{1,128}$/;
 const bootId = randomBytes(6).toString('base64url');
 let requestCount = 0;
 
-/** Fastify's trustProxy from config: a comma-separated string becomes a list of addresses/CIDRs. */
-function trustProxy(value: AppConfig['server']['trustProxy']): boolean | number | string[] {
+/** Loopback, link-local and private (RFC 1918, unique local) addresses: where proxies live. */
+const privateNetworks = new BlockList();
+for (const [net, prefix] of [['127.0.0.0', 8], ['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 16], ['169.254.0.0', 16], ['100.64.0.0', 10]] as const) {
+  privateNetworks.addSubnet(net, prefix, 'ipv4');
+}
+for (const [net, prefix] of [['::1', 128], ['fc00::', 7], ['fe80::', 10]] as const) privateNetworks.addSubnet(net, prefix, 'ipv6');
+
+function isPrivateAddress(addr: string): boolean {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(addr);
+  if (mapped) return privateNetworks.check(mapped[1], 'ipv4');
+  return isIP(addr) === 4 ? privateNetworks.check(addr, 'ipv4') : isIP(addr) === 6 && privateNetworks.check(addr, 'ipv6');
+}
+
+type TrustFn = (addr: string, hop: number) => boolean;
+
+/**
+ * Fastify's trustProxy from config: a comma-separated string becomes a list of addresses/CIDRs.
+ * A hop count n trusts the n nearest hops of X-Forwarded-For, provided the connection itself comes
+ * from a private or loopback address. Fastify (5.12) now ignores a bare hop count altogether
+ * (it cannot tell a proxy from a client sending a forged header), which silently turned every
+ * client behind the documented `TRUST_PROXY=1` into the proxy's address: one rate-limit bucket
+ * for everyone. Proxies and load balancers reach the replicas over private networks, and a client
+ * on the internet connecting directly can no longer forge its address.
+ */
+export function trustProxy(value: AppConfig['server']['trustProxy']): boolean | string[] | TrustFn {
   if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (typeof value === 'number') return value > 0 && ((addr, hop) => hop < value && (hop > 0 || isPrivateAddress(addr)));
   return value;
 }
 
@@ -35,8 +60,7 @@ export async function createServer(config: AppConfig, logger: Logger, secret: st
     childLoggerFactory: (parent, bindings, options) => new LazyRequestLogger(parent as Logger, bindings, options) as unknown as Logger,
     // One log line per request (onResponse below) instead of Fastify's two.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
-    // Fastify accepts a hop count at run time; its types only list the other forms.
-    trustProxy: trustProxy(config.server.trustProxy) as boolean | string[],
+    trustProxy: trustProxy(config.server.trustProxy),
     bodyLimit: config.server.bodyLimit,
     requestTimeout: config.server.requestTimeoutMs,
     return503OnClosing: true,
