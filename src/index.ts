@@ -41,6 +41,8 @@ export { DateTime, DateTimeQuery, parseDateTime } from './core/http/datetime.js'
 export { columnTypes, dialectOf, failedStatementAbortsTransaction, toIso, toIsoOrNull, timestampParam, boolValue, forUpdate, lockKey, typedDb, typedTrx } from './core/db/dialect.js';
 export type { Timestamp } from './core/db/dialect.js';
 export type { JobContext, JobOptions, RescheduleOptions } from './core/drivers/queue/contract.js';
+export type { Storage, StorageBody, PutOptions, PutResult, ObjectInfo, ListedObject, ObjectStream, ByteRange, UrlOptions } from './core/drivers/storage/contract.js';
+export { StorageKeyError, StorageRangeError } from './core/drivers/storage/contract.js';
 export { scopeToTenant, tenantValue, requireTenant } from './core/db/tenant.js';
 export { createApp, type CreateAppOptions, type NeptunoApp } from './core/app.js';
 export { loadConfig } from './core/config/load.js';

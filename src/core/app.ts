@@ -8,6 +8,10 @@ import { migrateDatabase, type MigrationSource } from './db/migrate.js';
 import { queueMigrations } from './drivers/queue/migrations.js';
 import { lockMigrations } from './drivers/lock/sql.js';
 import { createDrivers } from './drivers/index.js';
+import { createStorage } from './drivers/storage/index.js';
+import { LocalStorage } from './drivers/storage/local.js';
+import { installStorageRoute } from './drivers/storage/route.js';
+import { storageMessages } from './drivers/storage/messages.js';
 import { waitForRedis } from './drivers/redis-connection.js';
 import { mailMigrations } from './drivers/mail/migrations.js';
 import { KernelMail } from './mail/service.js';
@@ -107,6 +111,9 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
     const { redis, cache, rateLimiter, locks, pubsub, queue, cron } = drivers;
     // A wrong REDIS_URL stops start-up here, naming Redis and the URL (password redacted).
     if (redis) await waitForRedis(redis, config.redis.url!);
+    // The local folder or the S3 store (STORAGE_URL); local links are signed with the app secret.
+    const storage = createStorage(config.storage, { dataDir: config.dataDir, serverPublicUrl: config.server.publicUrl, secret: opts.secret });
+    closers.unshift(() => storage.close());
 
     const events = new EventBus(log);
     const outbox = new Outbox(database, queue, events, config.events, log.child({ component: 'outbox' }));
@@ -116,6 +123,7 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
     const i18n = new I18n(config.i18n.defaultLocale);
     const access = new Access(config);
     i18n.extend(realtimeMessages);
+    i18n.extend(storageMessages);
     const realtime = new Realtime({
       config: config.realtime,
       pubsub,
@@ -171,6 +179,7 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
       locks,
       pubsub,
       queue,
+      storage,
       events,
       outbox,
       services,
@@ -227,7 +236,10 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
         await redis.ping();
       };
     }
+    checks.storage = () => storage.ping();
     installHealth(server, checks);
+    // S3 serves its own links; the local folder's are served here.
+    if (storage instanceof LocalStorage) installStorageRoute(server, storage);
     await server.register(async (scope) => kernelAdminRoutes(scope as App, ctx), { prefix: '/v1/admin' });
 
     if (config.realtime.enabled) await installRealtimeRoute(server, realtime, access, rateLimiter);

@@ -10,6 +10,7 @@ import type { RateLimiter } from './drivers/ratelimit/contract.js';
 import type { LockManager } from './drivers/lock/contract.js';
 import type { PubSub } from './drivers/pubsub/contract.js';
 import type { JobContext, JobOptions, Queue } from './drivers/queue/contract.js';
+import type { Storage } from './drivers/storage/contract.js';
 import type { DomainEvents, EventBus, EventMeta, EventName } from './events.js';
 import type { Outbox } from './outbox/outbox.js';
 import type { Settings } from './config/settings.js';
@@ -74,6 +75,11 @@ export interface KernelContext {
   locks: LockManager;
   pubsub: PubSub;
   queue: Queue;
+  /**
+   * Object storage (docs/drivers.md): a local folder or an S3-compatible store. Keys under
+   * `public/` get permanent public links, any other key signed expiring ones (`url()`).
+   */
+  storage: Storage;
   /** In-process notifications on this replica (settings.changed, committed events); not durable. */
   events: EventBus;
   /** The transactional outbox behind ctx.tx: delivery of domain events to modules' `on:` handlers. */

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Value } from 'typebox/value';
 import type { Logger } from 'pino';
 import { AppConfigSchema, type AppConfig } from '../core/config/schema.js';
@@ -74,6 +77,9 @@ export async function createTestApp(opts: TestAppOptions): Promise<TestApp> {
   const db = primary
     ? { url: String((primary.raw.database as Obj).url), schema: primary.schema, cleanup: async () => {} }
     : await isolatedDatabase(opts.target);
+  // Each app its own storage folder (replicas share the primary's through raw), removed on close.
+  const storageDir = primary ? null : mkdtempSync(join(tmpdir(), 'neptuno-files-'));
+  const dropStorage = () => storageDir && rmSync(storageDir, { recursive: true, force: true });
   const raw = primary
     ? deepMerge(primary.raw, opts.config ?? {})
     : deepMerge(
@@ -83,6 +89,7 @@ export async function createTestApp(opts: TestAppOptions): Promise<TestApp> {
           redis: { url: opts.target.redisUrl, prefix: uniquePrefix() },
           log: { level: process.env.NEPTUNO_TEST_LOG ?? 'silent' },
           jobs: { pollIntervalMs: 25 },
+          storage: { url: `file:${storageDir}` },
         },
         opts.config ?? {},
       );
@@ -108,10 +115,12 @@ export async function createTestApp(opts: TestAppOptions): Promise<TestApp> {
       async close() {
         await neptuno.close();
         await db.cleanup();
+        dropStorage();
       },
     };
   } catch (err) {
     await db.cleanup();
+    dropStorage();
     throw err;
   }
 }

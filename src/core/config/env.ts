@@ -35,6 +35,8 @@ export const ENV_ALIASES: readonly EnvAlias[] = [
   // Both names are common for the SMTP URL; MAIL_URL is applied last, so it wins when both are set.
   { name: 'SMTP_URL', path: ['mail', 'url'] },
   { name: 'MAIL_URL', path: ['mail', 'url'] },
+  { name: 'STORAGE_URL', path: ['storage', 'url'] },
+  { name: 'STORAGE_PUBLIC_URL', path: ['storage', 'publicUrl'] },
 ];
 
 /** NEPTUNO_* variables that are not configuration keys. */

@@ -254,6 +254,34 @@ export const AppConfigSchema = Type.Object(
       },
       { ...Closed, default: {} },
     ),
+    /** Object storage for every module (`ctx.storage`, docs/drivers.md, docs/files.md). */
+    storage: Type.Object(
+      {
+        /**
+         * null: the folder `<dataDir>/files`; `file:<folder>`; or an S3-compatible store,
+         * `s3://KEY:SECRET@host/bucket?region=…&forcePathStyle=true` (`s3+http://` for plain HTTP).
+         * Env: STORAGE_URL.
+         */
+        url: Type.Union(
+          [
+            Type.String({
+              pattern: '^(file:.+|s3(\\+http)?://.+)$',
+              errorMessage: 'must start with file: (a folder) or s3:// (e.g. s3://KEY:SECRET@s3.amazonaws.com/bucket?region=eu-west-1)',
+            }),
+            Type.Null(),
+          ],
+          { default: null },
+        ),
+        /**
+         * Base of public objects' links (a CDN in front). null: the bucket's own URL for S3, the
+         * server's publicUrl for the local folder (Neptuno serves it). Env: STORAGE_PUBLIC_URL.
+         */
+        publicUrl: Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()], { default: null }),
+        /** Life of a signed link to a private object, in seconds. */
+        signedUrlExpiresIn: Type.Integer({ minimum: 1, maximum: 604_800, default: 3600 }),
+      },
+      { ...Closed, default: {} },
+    ),
     /** Role name -> permissions. `*` grants everything. */
     roles: Type.Record(
       Type.String({ pattern: '^[a-z][a-z0-9_-]*$' }),
