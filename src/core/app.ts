@@ -41,6 +41,7 @@ import { installRealtimeRoute } from './realtime/route.js';
 import { Audit } from './audit/audit.js';
 import { auditMigrations } from './audit/store.js';
 import { installRequestContext } from './audit/context.js';
+import { importMigrations, installImports } from './imports/index.js';
 
 export { createLogger } from './log.js';
 
@@ -75,7 +76,7 @@ export interface NeptunoApp {
 /** Every migration the kernel and the given modules own (disabled modules too: enabling is a flip). */
 export function migrationSources(modules: AnyModule[]): MigrationSource[] {
   return [
-    { owner: 'core', migrations: { ...settingsMigrations, ...queueMigrations, ...lockMigrations, ...mailMigrations, ...idempotencyMigrations, ...outboxMigrations, ...auditMigrations } },
+    { owner: 'core', migrations: { ...settingsMigrations, ...queueMigrations, ...lockMigrations, ...mailMigrations, ...idempotencyMigrations, ...outboxMigrations, ...auditMigrations, ...importMigrations } },
     ...modules.filter((m) => m.migrations).map((m) => ({ owner: m.name, migrations: m.migrations! })),
   ];
 }
@@ -241,6 +242,7 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
     // S3 serves its own links; the local folder's are served here.
     if (storage instanceof LocalStorage) installStorageRoute(server, storage);
     await server.register(async (scope) => kernelAdminRoutes(scope as App, ctx), { prefix: '/v1/admin' });
+    await installImports(server, ctx, modules, contexts, config.imports);
 
     if (config.realtime.enabled) await installRealtimeRoute(server, realtime, access, rateLimiter);
     await mountModuleRoutes(server, modules, contexts, ctx);

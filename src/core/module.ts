@@ -22,6 +22,7 @@ import type { ApiCalls } from './http/api-calls.js';
 import type { ChannelDefinition } from './realtime/channels.js';
 import type { RealtimePublisher } from './realtime/realtime.js';
 import type { Audit } from './audit/audit.js';
+import type { AnyImport } from './imports/types.js';
 
 /**
  * Services other modules may call, keyed by name. Each module declares its own by merging:
@@ -183,6 +184,11 @@ export interface ModuleDefinition<S extends TObject = TObject, N extends string 
    * (`{ pattern: 'orders:{id}', authorize: (actor, { id }, ctx) => … }`, docs/realtime.md).
    */
   channels?: ChannelDefinition<ModuleContext<Static<S>>>[];
+  /**
+   * Entities admins may import from CSV/XLSX (`defineImport`, docs/imports.md): addressed as
+   * `<module>.<name>` under /v1/admin/imports.
+   */
+  imports?: AnyImport[];
   /** Email templates per locale, sent as `<module>.<name>` with `ctx.mail.send` (docs/mail.md). */
   mail?: { templates: MailTemplates };
   /** Problem titles/details and other strings, per locale, keyed by code. */

@@ -193,6 +193,23 @@ export const AppConfigSchema = Type.Object(
       },
       { ...Closed, default: {} },
     ),
+    /** Spreadsheet imports (docs/imports.md): caps applied to every upload before anything is written. */
+    imports: Type.Object(
+      {
+        /** Largest file accepted, in bytes (the whole upload is read into memory once, for the zip-bomb guard). */
+        maxBytes: Type.Integer({ minimum: 1024, maximum: 1_073_741_824, default: 20_971_520 }),
+        /** Most data rows in one file; more is 413 import_too_many_rows and nothing is stored. */
+        maxRows: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 100_000 }),
+        /** Longest cell, in characters; longer is 422 import_cell_too_large. */
+        maxCellChars: Type.Integer({ minimum: 16, maximum: 1_048_576, default: 10_000 }),
+        /** Validation errors kept per upload for the report (all are counted). */
+        maxErrorsKept: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10_000 }),
+        /** Zip-bomb guard for XLSX: most entries, and most bytes they may inflate to together. */
+        xlsxMaxEntries: Type.Integer({ minimum: 4, maximum: 100_000, default: 1000 }),
+        xlsxMaxUncompressedBytes: Type.Integer({ minimum: 1024, maximum: 4_294_967_295, default: 209_715_200 }),
+      },
+      { ...Closed, default: {} },
+    ),
     /** Email for every module (`ctx.mail`, docs/mail.md). */
     mail: Type.Object(
       {

@@ -126,6 +126,16 @@ export class AuthService {
     await this.forgetSessions();
   }
 
+  /** The account with this email (case-insensitive), or null: admin tools and spreadsheet imports name people by email. */
+  async findByEmail(email: string): Promise<{ id: string; role: string | null } | null> {
+    const row = await this.ctx.db
+      .selectFrom(TABLES.users)
+      .select(['id', 'role'])
+      .where('email', '=', email.trim().toLowerCase())
+      .executeTakeFirst();
+    return row ? { id: row.id as string, role: (row.role as string | null) ?? null } : null;
+  }
+
   /** Creates a user with a password (CLI create-admin, admin tools). 409 email_taken on a duplicate. */
   async createUser(input: CreateUserInput): Promise<{ id: string }> {
     const email = input.email.trim().toLowerCase();

@@ -13,6 +13,7 @@ import { catalogRoutes } from './catalog-routes.js';
 import { catalogMigrations } from './catalog-schema.js';
 import { withShop, type WalletShopApi } from './catalog-service.js';
 import type { OwnerType } from './schema.js';
+import { grantsImport } from './imports.js';
 
 export type { WalletOwner } from './owner.js';
 
@@ -72,6 +73,7 @@ export default defineModule({
     'guest.merged': async ({ guestId, userId }, ctx) => void (await ctx.services.wallet.lifecycle.mergeGuest(guestId, userId)),
     'user.deleted': ({ userId }, ctx) => ctx.services.wallet.lifecycle.eraseUser(userId),
   },
+  imports: [grantsImport],
   exportUser: (userId, ctx) => ctx.services.wallet.lifecycle.exportUser(userId),
   async start(ctx) {
     await ctx.services.wallet.shop.seed();
