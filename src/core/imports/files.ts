@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { KernelContext } from '../module.js';
 import { newId } from '../ids.js';
+import { bufferStream } from './reader.js';
 import type { ImportTables } from './migrations.js';
 import type { Kysely } from 'kysely';
 
@@ -48,7 +49,7 @@ export function dataFiles(ctx: KernelContext): DataFiles {
         return opened instanceof Readable ? opened : opened.stream;
       }
       const row = await db.selectFrom('neptuno_import_blobs').select('content').where('id', '=', id.slice(5)).executeTakeFirstOrThrow();
-      return Readable.from([Buffer.from(row.content)]);
+      return bufferStream(Buffer.from(row.content));
     },
   };
 }

@@ -109,4 +109,13 @@ export function readRows(input: Readable, format: SheetFormat, maxCellChars: num
   return format.kind === 'csv' ? csvRows(input, format, maxCellChars) : xlsxRows(input, maxCellChars);
 }
 
-export const bufferStream = (buf: Buffer) => Readable.from([buf]);
+/**
+ * A buffer as a stream of 64 kB chunks: csv-parse handles each chunk whole, so one 14 MB chunk
+ * would parse a million rows before the row cap could stop it at the first 100,000.
+ */
+export const bufferStream = (buf: Buffer) =>
+  Readable.from(
+    (function* () {
+      for (let i = 0; i < buf.length; i += 65_536) yield buf.subarray(i, i + 65_536);
+    })(),
+  );
