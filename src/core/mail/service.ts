@@ -24,6 +24,23 @@ export interface KernelMailOptions {
 // One address, no header injection: anything with a line break or without an @ is a bug upstream.
 const ADDRESS = /^[^\s@<>,;]+@[^\s@<>,;]+$/;
 
+// RFC 5322 field names, narrowed to what real extension headers use; the value must stay on one line.
+const HEADER_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,75}$/;
+// Written by the mailer (nodemailer) itself: a second copy would be ambiguous or an injection.
+const RESERVED_HEADERS = new Set(['from', 'to', 'cc', 'bcc', 'subject', 'reply-to', 'date', 'message-id', 'mime-version', 'sender', 'return-path', 'in-reply-to', 'references']);
+
+/** Checks extra header fields (MailHeaders); throws a TypeError naming the first bad one. */
+export function checkMailHeaders(headers: unknown): void {
+  if (headers === undefined) return;
+  if (!headers || typeof headers !== 'object' || Array.isArray(headers)) throw new TypeError('Mail headers must be an object of name → value');
+  for (const [name, value] of Object.entries(headers)) {
+    if (!HEADER_NAME.test(name)) throw new TypeError(`Not a header name: ${JSON.stringify(name)}`);
+    const lower = name.toLowerCase();
+    if (RESERVED_HEADERS.has(lower) || lower.startsWith('content-')) throw new TypeError(`Header ${name} is written by the mailer and cannot be set`);
+    if (typeof value !== 'string' || /[\r\n\0]/.test(value) || value.length > 900) throw new TypeError(`Header ${name}: the value must be one line of at most 900 characters`);
+  }
+}
+
 /**
  * `ctx.mail` (see Mail in types.ts). Rendering happens in the caller, sending in the job: the
  * job carries the finished email, so what was checked at the call site is what goes out, and a
@@ -59,6 +76,7 @@ export class KernelMail implements Mail {
   render(message: MailRequest): RenderedMail {
     if (typeof message.to !== 'string' || !ADDRESS.test(message.to.trim())) throw new TypeError(`Not one email address: ${JSON.stringify(message.to)}`);
     if (message.replyTo !== undefined && !ADDRESS.test(message.replyTo.trim())) throw new TypeError(`Not one email address: ${JSON.stringify(message.replyTo)}`);
+    checkMailHeaders(message.headers);
     const mail = { ...message, to: message.to.trim() };
     return 'template' in mail ? this.templates.renderTemplate(mail) : this.templates.renderRaw(mail);
   }

@@ -91,7 +91,7 @@ export class MailTemplateRegistry {
       html = this.layout({ body, subject, locale, brand: this.opts.brand, footer });
       text = layoutText(text, footer);
     } else html = body;
-    return { to: mail.to, subject, html, text, ...(mail.replyTo ? { replyTo: mail.replyTo } : {}) };
+    return { to: mail.to, subject, html, text, ...(mail.replyTo ? { replyTo: mail.replyTo } : {}), ...(mail.headers ? { headers: { ...mail.headers } } : {}) };
   }
 
   renderRaw(mail: RawMail): RenderedMail {
@@ -102,6 +102,7 @@ export class MailTemplateRegistry {
       text: mail.text ?? htmlToText(mail.html!),
       ...(mail.html !== undefined ? { html: mail.html } : {}),
       ...(mail.replyTo ? { replyTo: mail.replyTo } : {}),
+      ...(mail.headers ? { headers: { ...mail.headers } } : {}),
     };
   }
 }

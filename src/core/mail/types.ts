@@ -21,6 +21,15 @@ export type MailTemplate = Partial<Record<Locale, MailTemplateSource>> & { layou
 /** A module's templates by short name; sent as `<module>.<name>` (`auth.verify-email`). */
 export type MailTemplates = Record<string, MailTemplate>;
 
+/**
+ * Extra header fields by name, e.g. `List-Unsubscribe` and `List-Unsubscribe-Post` (RFC 8058).
+ * Names are RFC 5322 field names (letters, digits and `-`); values are one line (no CR or LF),
+ * at most 900 characters. The fields the mailer writes itself (From, To, Cc, Bcc, Subject,
+ * Reply-To, Date, Message-ID, MIME-Version, Content-*, Sender, Return-Path) cannot be set here:
+ * `render`/`send` throw a TypeError, like a bad address.
+ */
+export type MailHeaders = Record<string, string>;
+
 /** An email from a registered template. `data` fills its `{{slots}}`; a slot left out is an error. */
 export interface TemplateMail {
   to: string;
@@ -29,6 +38,8 @@ export interface TemplateMail {
   locale?: Locale;
   data?: Record<string, unknown>;
   replyTo?: string;
+  /** Extra header fields (see MailHeaders). */
+  headers?: MailHeaders;
 }
 
 /** An email written by the caller, sent as given (no layout). Without `text`, it is derived from `html`. */
@@ -38,6 +49,8 @@ export interface RawMail {
   html?: string;
   text?: string;
   replyTo?: string;
+  /** Extra header fields (see MailHeaders). */
+  headers?: MailHeaders;
 }
 
 export type MailRequest = TemplateMail | RawMail;
@@ -49,6 +62,7 @@ export interface RenderedMail {
   text: string;
   html?: string;
   replyTo?: string;
+  headers?: MailHeaders;
 }
 
 /** Name, payload and options of the mail job, for `trx.enqueue(job.name, job.payload, job.opts)`. */

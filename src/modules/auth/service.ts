@@ -17,6 +17,9 @@ export interface AuthUser {
   image: string | null;
   role: string;
   emailVerified: boolean;
+  /** E.164 number from the phone-number plugin (otp.ts); null when none. */
+  phoneNumber: string | null;
+  phoneNumberVerified: boolean;
   createdAt: string;
 }
 
@@ -55,6 +58,8 @@ export class AuthService {
       image: row.image ?? null,
       role: row.role,
       emailVerified: Boolean(row.email_verified),
+      phoneNumber: (row.phone_number as string | null | undefined) ?? null,
+      phoneNumberVerified: Boolean(row.phone_number_verified),
       createdAt: toIso(row.created_at),
     };
   }
@@ -107,6 +112,9 @@ export class AuthService {
           image: null,
           email_verified: bool(false),
           two_factor_enabled: bool(false),
+          // Freed for whoever owns the number next; nothing on record keeps it.
+          phone_number: null,
+          phone_number_verified: bool(false),
           updated_at: this.now(),
         })
         .where('id', '=', id)

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { TwilioConfigSchema } from './channels/twilio-config.js';
 
 const Name = (description: string) => Type.String({ pattern: '^[a-z][a-z0-9_-]{0,63}$', description });
 
@@ -132,6 +133,8 @@ export const NotificationsConfigSchema = Type.Object(
     inboxKeepDays: Type.Integer({ minimum: 1, maximum: 3650, default: 180 }),
     /** Delivery and attempt records older than this are removed by the same cron (dead ones too). */
     deliveryKeepDays: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
+    /** SMS and WhatsApp through Twilio (channels/twilio-config.ts). */
+    twilio: TwilioConfigSchema,
     /** Recipients resolved per batch when a send targets a tenant or a segment. */
     fanOutBatch: Type.Integer({ minimum: 1, maximum: 5000, default: 500 }),
   },

@@ -166,10 +166,12 @@ export class DeliveryEngine {
 
   /**
    * A provider's later word on a sent message (Twilio status callback, a bounce webhook): moves
-   * the delivery found by (channel, providerMessageId) to delivered, bounced or failed (final).
-   * False when no delivery matches.
+   * the delivery found by (channel, providerMessageId) to sent, delivered, bounced or failed
+   * (final: dead). Callbacks arrive out of order and more than once, so a status only ever moves
+   * forward (queued/retrying < sent < delivered < bounced/dead): a late "sent" never undoes
+   * "delivered", a repeated one changes nothing. False when no delivery matches.
    */
-  async reportStatus(channel: string, providerMessageId: string, status: 'delivered' | 'bounced' | 'failed', error?: string): Promise<boolean> {
+  async reportStatus(channel: string, providerMessageId: string, status: 'sent' | 'delivered' | 'bounced' | 'failed', error?: string): Promise<boolean> {
     return this.ctx.tx(async (tx) => {
       const trx = typedTrx<NotificationTables>(tx) as NotifTrx;
       const d = await trx
@@ -179,15 +181,27 @@ export class DeliveryEngine {
         .where('provider_message_id', '=', providerMessageId)
         .executeTakeFirst();
       if (!d) return false;
-      if (d.status === status) return true;
-      await trx
+      const next: DeliveryStatus = status === 'failed' ? 'dead' : status;
+      if (rank(next) <= rank(d.status)) return true;
+      const res = await trx
         .updateTable('notif_deliveries')
-        .set({ status: status === 'failed' ? 'dead' : status, last_error: clip(error), updated_at: new Date().toISOString() })
+        .set({ status: next, last_error: next === 'delivered' || next === 'sent' ? null : clip(error), next_at: null, updated_at: new Date().toISOString() })
         .where('id', '=', d.id)
-        .execute();
+        .where('status', '=', d.status)
+        .executeTakeFirst();
+      // Another callback moved it first; its word stands (it was at least as far along).
+      if (!Number(res.numUpdatedRows)) return true;
       await this.record(trx, d, status, d.attempts, { error, providerMessageId });
       if (status === 'failed') await this.record(trx, d, 'dead', d.attempts, { error });
       return true;
     });
   }
+}
+
+/** How far along a delivery is, for provider callbacks that arrive out of order. */
+function rank(s: DeliveryStatus): number {
+  if (s === 'sent') return 1;
+  if (s === 'delivered') return 2;
+  if (s === 'bounced' || s === 'dead') return 3;
+  return 0;
 }

@@ -6,6 +6,8 @@ import { NotificationsConfigSchema } from './config.js';
 import { DELIVER_JOB } from './deliveries.js';
 import { FLUSH_DIGEST_JOB } from './digest.js';
 import { messages } from './messages.js';
+import { messagingMessages } from './messaging-messages.js';
+import { twilioStatusRoutes } from './channels/twilio-status.js';
 import { newsPublicRoutes, notificationPublicRoutes } from './public-routes.js';
 import { notificationRoutes } from './routes.js';
 import { migrations, type NotificationTables } from './schema.js';
@@ -37,7 +39,7 @@ export default defineModule({
   name: 'notifications',
   config: NotificationsConfigSchema,
   migrations,
-  messages,
+  messages: { es: { ...messages.es, ...messagingMessages.es }, en: { ...messages.en, ...messagingMessages.en } },
   mail: { templates: emailTemplates },
   services: (ctx) => {
     const service = new NotificationService(ctx);
@@ -65,7 +67,10 @@ export default defineModule({
     return { notifications: service };
   },
   routes: notificationRoutes,
-  publicRoutes: notificationPublicRoutes,
+  publicRoutes: async (app, ctx) => {
+    await notificationPublicRoutes(app, ctx);
+    await twilioStatusRoutes(app, ctx);
+  },
   rootRoutes: newsPublicRoutes,
   adminRoutes: notificationAdminRoutes,
   jobs: {

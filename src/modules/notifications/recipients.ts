@@ -32,20 +32,22 @@ export async function recipientPage(
  */
 export async function describeRecipient(ctx: ModuleContext<NotificationsConfig>, type: RecipientType, id: string): Promise<Recipient | null> {
   const fallback = ctx.i18n.defaultLocale;
-  if (type === 'guest') return { kind: 'guest', id, locale: fallback, email: null, timezone: null };
+  if (type === 'guest') return { kind: 'guest', id, locale: fallback, email: null, phone: null, timezone: null };
   const users = ctx.services.users as typeof ctx.services.users | undefined;
   const auth = ctx.services.auth as typeof ctx.services.auth | undefined;
+  const account = await auth?.getUser(id);
+  // Only a number the user proved they hold: an unverified one may be anybody's.
+  const phone = account?.phoneNumberVerified && account.phoneNumber ? account.phoneNumber : null;
   if (users) {
     try {
       const p = await users.get(id);
-      return { kind: 'user', id, locale: asLocale(p.locale, fallback), email: usable(p.email), timezone: p.timezone };
+      return { kind: 'user', id, locale: asLocale(p.locale, fallback), email: usable(p.email), phone, timezone: p.timezone };
     } catch {
       return null;
     }
   }
-  const user = await auth?.getUser(id);
-  if (!user) return null;
-  return { kind: 'user', id, locale: fallback, email: usable(user.email), timezone: null };
+  if (!account) return null;
+  return { kind: 'user', id, locale: fallback, email: usable(account.email), phone, timezone: null };
 }
 
 const asLocale = (l: string | null, fallback: Locale): Locale => {

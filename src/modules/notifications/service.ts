@@ -2,6 +2,7 @@ import type { ModuleContext } from '../../core/module.js';
 import { DeliveryLog } from './admin-deliveries.js';
 import { emailChannel } from './channels/email.js';
 import { inAppChannel } from './channels/inapp.js';
+import { registerTwilioChannels } from './channels/twilio.js';
 import { ChannelRegistry } from './channels/registry.js';
 import { BUILTIN_TYPES, type NotificationsConfig, type NotificationTypeConfig } from './config.js';
 import { DeliveryEngine } from './deliveries.js';
@@ -46,6 +47,7 @@ export class NotificationService {
     this.fanOut = new FanOut(ctx, this.types, this.channels, this.preferences, this.engine, this.digests);
     this.channels.register(inAppChannel(ctx, this.inbox));
     this.channels.register(emailChannel(ctx.mail));
+    registerTwilioChannels((c) => this.channels.register(c), ctx.config.twilio, ctx.appConfig.server.publicUrl);
   }
 
   /**
@@ -67,7 +69,7 @@ export class NotificationService {
   }
 
   /** A provider's later word on a sent message (see DeliveryEngine.reportStatus). */
-  reportStatus(channel: string, providerMessageId: string, status: 'delivered' | 'bounced' | 'failed', error?: string): Promise<boolean> {
+  reportStatus(channel: string, providerMessageId: string, status: 'sent' | 'delivered' | 'bounced' | 'failed', error?: string): Promise<boolean> {
     return this.engine.reportStatus(channel, providerMessageId, status, error);
   }
 

@@ -5,6 +5,8 @@ export interface MailMessage {
   text: string;
   html?: string;
   replyTo?: string;
+  /** Extra header fields, already checked by ctx.mail (List-Unsubscribe…). */
+  headers?: Record<string, string>;
 }
 
 /**

@@ -26,4 +26,15 @@ export const mailMigrations: Record<string, Migration> = {
       await db.schema.dropTable('neptuno_outbox').ifExists().execute();
     },
   },
+  // Extra header fields (List-Unsubscribe…) as JSON, so development and tests see them too.
+  mail_0002_outbox_headers: {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('neptuno_outbox').addColumn('headers', 'text').execute();
+    },
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('neptuno_outbox').dropColumn('headers').execute();
+    },
+  },
 };

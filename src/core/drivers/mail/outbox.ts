@@ -10,6 +10,8 @@ export interface OutboxEntry {
   subject: string;
   text: string;
   html: string | null;
+  /** Extra header fields the email was sent with (List-Unsubscribe…); {} when none. */
+  headers: Record<string, string>;
   createdAt: number;
 }
 
@@ -30,6 +32,7 @@ export function createOutboxMailer(opts: { db: Db; from: string; log?: Logger })
           subject: message.subject,
           text_body: message.text,
           html_body: message.html ?? null,
+          headers: message.headers && Object.keys(message.headers).length ? JSON.stringify(message.headers) : null,
           created_at: Date.now(),
         })
         .execute();
@@ -65,5 +68,6 @@ const toEntry = (r: any): OutboxEntry => ({
   subject: r.subject,
   text: r.text_body,
   html: r.html_body,
+  headers: r.headers ? (JSON.parse(r.headers) as Record<string, string>) : {},
   createdAt: Number(r.created_at),
 });

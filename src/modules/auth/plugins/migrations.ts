@@ -45,6 +45,9 @@ export const PLUGIN_SCHEMAS = {
       },
     },
   },
+  phoneNumber: {
+    user: { fields: { phoneNumber: 'phone_number', phoneNumberVerified: 'phone_number_verified' } },
+  },
   jwt: {
     jwks: {
       modelName: PLUGIN_TABLES.jwks,
@@ -146,6 +149,21 @@ export const pluginMigrations: Record<string, Migration> = {
     },
     async down(db) {
       await db.schema.dropTable(PLUGIN_TABLES.jwks).ifExists().execute();
+    },
+  },
+  // The phone-number plugin's user fields (sign-in and verification codes by SMS/WhatsApp, otp.ts).
+  // One account per number: the plugin signs in by number, so a duplicate would be ambiguous.
+  '0005_phone_number': {
+    async up(db) {
+      const t = columnTypes(db);
+      await db.schema.alterTable(TABLES.users).addColumn('phone_number', 'text').execute();
+      await db.schema.alterTable(TABLES.users).addColumn('phone_number_verified', t.bool, (c) => c.notNull().defaultTo(false)).execute();
+      await db.schema.createIndex('auth_users_phone_number_uq').on(TABLES.users).column('phone_number').unique().execute();
+    },
+    async down(db) {
+      await db.schema.dropIndex('auth_users_phone_number_uq').ifExists().execute();
+      await db.schema.alterTable(TABLES.users).dropColumn('phone_number_verified').execute();
+      await db.schema.alterTable(TABLES.users).dropColumn('phone_number').execute();
     },
   },
 };

@@ -23,6 +23,8 @@ export interface Recipient {
   locale: Locale;
   /** The account's address (users only); null for guests. */
   email: string | null;
+  /** The account's verified phone number in E.164 (`+573001234567`, auth's phone-number plugin); null when none. */
+  phone: string | null;
   /** IANA time zone from the profile (quiet hours already applied by the module); null when unset. */
   timezone: string | null;
 }

@@ -36,6 +36,9 @@ export function emailChannel(mail: Mail): NotificationChannel {
           template: EMAIL_TEMPLATE,
           locale: d.recipient.locale,
           data: { subject: d.content.subject, content: d.content.html, unsubscribeUrl: d.unsubscribeUrl },
+          // RFC 8058 one-click: mail clients show "Unsubscribe" and POST to the same signed link,
+          // which the public route accepts without signing in (a GET only shows a confirmation page).
+          ...(d.unsubscribeUrl ? { headers: { 'List-Unsubscribe': `<${d.unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } } : {}),
         });
         return { status: 'sent' };
       } catch (err) {
