@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { TwilioConfigSchema } from './channels/twilio-config.js';
+import { WebhooksConfigSchema } from './webhooks/config.js';
 
 const Name = (description: string) => Type.String({ pattern: '^[a-z][a-z0-9_-]{0,63}$', description });
 
@@ -135,6 +136,8 @@ export const NotificationsConfigSchema = Type.Object(
     deliveryKeepDays: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
     /** SMS and WhatsApp through Twilio (channels/twilio-config.ts). */
     twilio: TwilioConfigSchema,
+    /** Outgoing webhooks, Standard Webhooks signatures (webhooks/config.ts). */
+    webhooks: WebhooksConfigSchema,
     /** Recipients resolved per batch when a send targets a tenant or a segment. */
     fanOutBatch: Type.Integer({ minimum: 1, maximum: 5000, default: 500 }),
   },

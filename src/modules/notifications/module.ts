@@ -14,6 +14,9 @@ import { migrations, type NotificationTables } from './schema.js';
 import { FANOUT_JOB } from './send.js';
 import { NotificationService } from './service.js';
 import { wireEvents } from './wiring.js';
+import { WEBHOOK_JOB } from './webhooks/deliveries.js';
+import { webhookMigrations } from './webhooks/schema.js';
+import { webhookAdminRoutes } from './webhooks/routes.js';
 
 declare module '../../core/module.js' {
   interface Services {
@@ -23,6 +26,7 @@ declare module '../../core/module.js' {
     [FANOUT_JOB]: { id: string };
     [DELIVER_JOB]: { deliveryId: string; attempts: number };
     [FLUSH_DIGEST_JOB]: { id: string };
+    [WEBHOOK_JOB]: { deliveryId: string; attempts: number };
   }
 }
 
@@ -38,7 +42,7 @@ declare module '../../core/events.js' {
 export default defineModule({
   name: 'notifications',
   config: NotificationsConfigSchema,
-  migrations,
+  migrations: { ...migrations, ...webhookMigrations },
   messages: { es: { ...messages.es, ...messagingMessages.es }, en: { ...messages.en, ...messagingMessages.en } },
   mail: { templates: emailTemplates },
   services: (ctx) => {
@@ -72,11 +76,15 @@ export default defineModule({
     await twilioStatusRoutes(app, ctx);
   },
   rootRoutes: newsPublicRoutes,
-  adminRoutes: notificationAdminRoutes,
+  adminRoutes: async (app, ctx) => {
+    await notificationAdminRoutes(app, ctx);
+    await webhookAdminRoutes(app, ctx);
+  },
   jobs: {
     fanout: (p, ctx) => ctx.services.notifications.fanOut.run(p.id),
     deliver: (p, ctx) => ctx.services.notifications.engine.run(p.deliveryId, p.attempts),
     'flush-digest': (p, ctx) => ctx.services.notifications.digests.flush(p.id),
+    'webhook-deliver': (p, ctx) => ctx.services.notifications.webhooks.deliveries.run(p.deliveryId, p.attempts),
   },
   crons: [
     {

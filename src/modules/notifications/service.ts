@@ -14,6 +14,7 @@ import { Preferences } from './preferences.js';
 import { sendNotification, type SendInput, type SendResult } from './send.js';
 import { TypeRegistry } from './types.js';
 import { UnsubscribeLinks } from './unsubscribe.js';
+import { Webhooks } from './webhooks/service.js';
 
 /**
  * `ctx.services.notifications`: send, and the parts behind the routes (inbox, preferences,
@@ -32,6 +33,8 @@ export class NotificationService {
   readonly engine: DeliveryEngine;
   readonly fanOut: FanOut;
   readonly digests: Digests;
+  /** Outgoing webhooks: endpoints, deliveries, the `webhook` channel. */
+  readonly webhooks: Webhooks;
 
   constructor(private readonly ctx: ModuleContext<NotificationsConfig>) {
     this.channels = new ChannelRegistry(ctx.config.channels, ctx.config.retry);
@@ -47,6 +50,8 @@ export class NotificationService {
     this.fanOut = new FanOut(ctx, this.types, this.channels, this.preferences, this.engine, this.digests);
     this.channels.register(inAppChannel(ctx, this.inbox));
     this.channels.register(emailChannel(ctx.mail));
+    this.webhooks = new Webhooks(ctx, this.types);
+    if (ctx.config.webhooks.enabled) this.channels.register(this.webhooks.channel());
     registerTwilioChannels((c) => this.channels.register(c), ctx.config.twilio, ctx.appConfig.server.publicUrl);
   }
 
