@@ -213,6 +213,7 @@ export class WebhookDeliveries {
       if (d.status === 'pending' || d.status === 'retrying') throw conflict('webhook_delivery_queued');
       await trx.updateTable('notif_webhook_deliveries').set({ status: 'pending', next_at: null, updated_at: new Date().toISOString() }).where('id', '=', id).execute();
       trx.enqueue(WEBHOOK_JOB, { deliveryId: id, attempts: d.attempts }, { jobId: `whk-${id}-${d.attempts}-r${Date.now()}`, attempts: 3 });
+      await this.ctx.audit.record({ action: 'notifications.webhook_redelivered', target: { type: 'webhook_delivery', id }, after: { endpointId, messageId: d.message_id } }, tx);
     });
     const d = await this.db.selectFrom('notif_webhook_deliveries').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     return toView(d);

@@ -107,7 +107,10 @@ export class Endpoints {
       created_at: now,
       updated_at: now,
     };
-    await this.db.insertInto('notif_webhook_endpoints').values(row).execute();
+    await this.ctx.tx(async (tx) => {
+      await typedTrx<WebhookTables>(tx).insertInto('notif_webhook_endpoints').values(row).execute();
+      await this.audit('created', row.id, undefined, { url: row.url, eventTypes: input.eventTypes, tenantId: row.tenant_id }, tx);
+    });
     return { ...toView(row), secret };
   }
 
@@ -131,14 +134,19 @@ export class Endpoints {
   /** Edits; `enabled: true` switches a disabled endpoint back on with its failure count cleared. */
   async update(id: string, patch: Partial<EndpointInput> & { enabled?: boolean }): Promise<EndpointView> {
     this.check(patch);
-    await this.row(id);
+    const before = await this.row(id);
     const set: Partial<EndpointRow> = { updated_at: new Date().toISOString() };
     if (patch.url !== undefined) set.url = patch.url;
     if (patch.description !== undefined) set.description = patch.description;
     if (patch.eventTypes !== undefined) set.event_types = JSON.stringify([...new Set(patch.eventTypes)]);
     if (patch.enabled === true) Object.assign(set, { enabled: 1, disabled_reason: null, disabled_at: null, failures: 0 });
     if (patch.enabled === false) Object.assign(set, { enabled: 0, disabled_reason: 'disabled by an admin', disabled_at: new Date().toISOString() });
-    await this.db.updateTable('notif_webhook_endpoints').set(set).where('id', '=', id).execute();
+    await this.ctx.tx(async (tx) => {
+      await typedTrx<WebhookTables>(tx).updateTable('notif_webhook_endpoints').set(set).where('id', '=', id).execute();
+      const keys = ['url', 'description', 'event_types', 'enabled'] as const;
+      const pick = (r: Partial<EndpointRow>) => Object.fromEntries(keys.filter((k) => set[k] !== undefined).map((k) => [k, r[k]]));
+      await this.audit('updated', id, pick(before), pick(set), tx);
+    });
     return this.get(id);
   }
 
@@ -150,6 +158,7 @@ export class Endpoints {
       await t.deleteFrom('notif_webhook_attempts').where('delivery_id', 'in', deliveries).execute();
       await t.deleteFrom('notif_webhook_deliveries').where('endpoint_id', '=', id).execute();
       await t.deleteFrom('notif_webhook_endpoints').where('id', '=', id).execute();
+      await this.audit('deleted', id, undefined, undefined, tx);
     });
   }
 
@@ -159,17 +168,26 @@ export class Endpoints {
     const secret = newSecret();
     const hours = this.ctx.config.webhooks.previousSecretHours;
     const now = new Date();
-    await this.db
-      .updateTable('notif_webhook_endpoints')
-      .set({
-        secret: this.box.seal(secret),
-        previous_secret: hours > 0 ? row.secret : null,
-        previous_secret_until: hours > 0 ? new Date(now.getTime() + hours * 3_600_000).toISOString() : null,
-        updated_at: now.toISOString(),
-      })
-      .where('id', '=', id)
-      .execute();
+    await this.ctx.tx(async (tx) => {
+      await typedTrx<WebhookTables>(tx)
+        .updateTable('notif_webhook_endpoints')
+        .set({
+          secret: this.box.seal(secret),
+          previous_secret: hours > 0 ? row.secret : null,
+          previous_secret_until: hours > 0 ? new Date(now.getTime() + hours * 3_600_000).toISOString() : null,
+          updated_at: now.toISOString(),
+        })
+        .where('id', '=', id)
+        .execute();
+      // Never the secret itself: only that it changed.
+      await this.audit('secret_rotated', id, undefined, undefined, tx);
+    });
     return { ...(await this.get(id)), secret };
+  }
+
+  /** An admin's change to an endpoint, in the change's transaction (docs/audit.md). */
+  audit(what: string, id: string, before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined, trx: Parameters<ModuleContext['audit']['record']>[1]): Promise<unknown> {
+    return this.ctx.audit.record({ action: `notifications.webhook_${what}`, target: { type: 'webhook_endpoint', id }, before, after }, trx);
   }
 
   /** The secrets that sign a delivery to this endpoint now (current first). */
