@@ -108,6 +108,9 @@ export const NotificationsConfigSchema = Type.Object(
         'payment.succeeded': { type: 'payment_succeeded', to: 'userId' },
         'payment.failed': { type: 'payment_failed', to: 'userId' },
         'plans.usage.threshold': { type: 'plan_usage', to: 'userId' },
+        'plans.usage.exceeded': { type: 'plan_usage_exceeded', to: 'userId' },
+        'payment.refunded': { type: 'payment_refunded', to: 'userId' },
+        'payment.subscription.trial_will_end': { type: 'trial_ending', to: 'owner.userId' },
       },
     }),
     quietHours: Type.Object(
@@ -204,6 +207,36 @@ export const BUILTIN_TYPES: Record<string, NotificationTypeConfig> = {
     templates: {
       es: { title: 'Llevas el {{threshold}} % de tu plan', body: 'Usaste {{usage}} de {{limit}} ({{metric}}) este periodo.' },
       en: { title: "You have used {{threshold}}% of your plan", body: 'You used {{usage}} of {{limit}} ({{metric}}) this period.' },
+    },
+  },
+  plan_usage_exceeded: {
+    channels: ['inapp', 'email'],
+    templates: {
+      es: { title: 'Llegaste al límite de tu plan', body: 'Usaste {{usage}} de {{limit}} ({{metric}}). Mejora tu plan para seguir.' },
+      en: { title: 'You reached your plan limit', body: 'You used {{usage}} of {{limit}} ({{metric}}). Upgrade to keep going.' },
+    },
+  },
+  payment_refunded: {
+    channels: ['inapp', 'email'],
+    optOut: false,
+    templates: {
+      es: { title: 'Pago reembolsado', body: 'Te devolvimos {{money amount currency}}.' },
+      en: { title: 'Payment refunded', body: 'We refunded {{money amount currency}}.' },
+    },
+  },
+  trial_ending: {
+    channels: ['inapp', 'email'],
+    templates: {
+      es: { title: 'Tu prueba gratis termina pronto', body: 'Elige cómo seguir antes de que termine.' },
+      en: { title: 'Your free trial ends soon', body: 'Choose how to continue before it ends.' },
+    },
+  },
+  /** Not wired by default (auth already sends its verification email): `user.registered: { type: welcome, to: userId }`. */
+  welcome: {
+    channels: ['inapp'],
+    templates: {
+      es: { title: '¡Bienvenida!', body: 'Tu cuenta está lista.' },
+      en: { title: 'Welcome!', body: 'Your account is ready.' },
     },
   },
 };
