@@ -190,11 +190,11 @@ describe.each(targets)('notifications: outgoing webhooks on %s', (target) => {
       }, 'the endpoint switched off');
       expect(off.disabledReason).toMatch(/^4 failed attempts in a row; last: HTTP 500/);
       expect(off.disabledAt).toBeTruthy();
-      const told = await waitFor(
-        () => t.ctx.db.selectFrom('notif_notifications' as never).selectAll().where('type' as never, '=', 'webhook_disabled' as never).execute() as Promise<{ data: string }[]>,
-        'the admins notified',
-      );
-      expect(JSON.parse(told.find((n) => n.data.includes(ep.id))!.data)).toMatchObject({ endpointId: ep.id, reason: off.disabledReason });
+      const told = await waitFor(async () => {
+        const rows = (await t.ctx.db.selectFrom('notif_notifications' as never).selectAll().where('type' as never, '=', 'webhook_disabled' as never).execute()) as { data: string }[];
+        return rows.find((n) => n.data.includes(ep.id));
+      }, 'the admins notified');
+      expect(JSON.parse(told.data)).toMatchObject({ endpointId: ep.id, reason: off.disabledReason });
 
       // Nothing new goes to a disabled endpoint; redelivery waits for it to be switched on.
       await signUpAndIn(t.app);
