@@ -5,7 +5,7 @@ export default defineConfig({
   resolve: { conditions: ['neptuno-source'] },
   ssr: { resolve: { conditions: ['neptuno-source'], externalConditions: ['neptuno-source'] } },
   test: {
-    include: ['src/**/*.test.ts', 'examples/**/*.test.ts', 'deploy/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'examples/**/*.test.ts', 'deploy/**/*.test.ts', 'packages/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Two cores on CI: more forks only add contention on SQLite files and PostgreSQL.
