@@ -61,6 +61,9 @@ describe.each(targets)('seo pages on %s', (target) => {
 
     const item = await createPage(t, { path: '/to-delete' });
     expect((await t.app.inject({ method: 'DELETE', url: `/v1/admin/seo/pages/${item.id}`, headers: admin })).statusCode).toBe(204);
+    const audited = await get(`/v1/admin/audit?limit=100`, admin);
+    const actions = audited.json().data.filter((e: { action: string }) => e.action.startsWith('seo.')).map((e: { action: string; target: { id: string } }) => `${e.action} ${e.target.id}`);
+    expect(actions).toEqual(expect.arrayContaining([`seo.page_created ${es.id}`, `seo.page_updated ${es.id}`, `seo.page_deleted ${item.id}`]));
     const again = await t.app.inject({ method: 'DELETE', url: `/v1/admin/seo/pages/${item.id}`, headers: admin });
     expect(again.statusCode).toBe(404);
     expect(again.json().code).toBe('seo_page_not_found');

@@ -74,6 +74,7 @@ export class PageStore {
     await this.write(async (trx) => {
       await this.refuseTaken(trx, row.path, row.locale, null);
       await trx.insertInto('seo_pages').values(row).execute();
+      await this.ctx.audit.record({ action: 'seo.page_created', target: { type: 'seo_page', id: row.id }, after: { path: row.path, locale: row.locale } }, trx);
     }, row);
     return toAdminPage(row);
   }
@@ -87,6 +88,10 @@ export class PageStore {
       const next = { ...current, ...fields, locale: input.locale ?? current.locale, updated_at: new Date().toISOString() };
       if (next.path !== current.path || next.locale !== current.locale) await this.refuseTaken(trx, next.path, next.locale, id);
       await trx.updateTable('seo_pages').set(next).where('id', '=', id).execute();
+      await this.ctx.audit.record(
+        { action: 'seo.page_updated', target: { type: 'seo_page', id }, before: { path: current.path, locale: current.locale }, after: { path: next.path, locale: next.locale, fields: Object.keys(input) } },
+        trx,
+      );
       updated = next;
     }, { path: fields.path ?? '', locale: input.locale ?? '' });
     return toAdminPage(updated!);
@@ -96,6 +101,7 @@ export class PageStore {
     await this.write(async (trx) => {
       const res = await trx.deleteFrom('seo_pages').where('id', '=', id).executeTakeFirst();
       if (Number(res.numDeletedRows) === 0) throw notFound('seo_page_not_found');
+      await this.ctx.audit.record({ action: 'seo.page_deleted', target: { type: 'seo_page', id } }, trx);
     }, { path: '', locale: '' });
   }
 
