@@ -134,6 +134,180 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/robots.txt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** robots.txt from modules.seo.robots */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sitemap-{part}.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One file of a split sitemap (listed by the index at /sitemap.xml) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    part: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description application/xml */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sitemap.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The sitemap (sitemaps.org 0.9), or the sitemap index past 50,000 URLs or 50 MB */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description application/xml */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/audit": {
         parameters: {
             query?: never;
@@ -4551,6 +4725,504 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/seo/pages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List page metadata by path */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                    locale?: string;
+                    noindex?: boolean;
+                    pathPrefix?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                alternates: {
+                                    href: string;
+                                    hreflang: string;
+                                }[];
+                                canonicalUrl: string | null;
+                                /** @enum {string|null} */
+                                changefreq: "always" | "hourly" | "daily" | "weekly" | "monthly" | "yearly" | "never" | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                description: string | null;
+                                id: string;
+                                image: string | null;
+                                lastmod: string | null;
+                                locale: string;
+                                noindex: boolean;
+                                openGraph: {
+                                    description?: string;
+                                    image?: string;
+                                    imageAlt?: string;
+                                    siteName?: string;
+                                    title?: string;
+                                    type?: string;
+                                } | null;
+                                path: string;
+                                priority: number | null;
+                                title: string | null;
+                                twitter: {
+                                    card?: "summary" | "summary_large_image" | "app" | "player";
+                                    creator?: string;
+                                    description?: string;
+                                    image?: string;
+                                    site?: string;
+                                    title?: string;
+                                } | null;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create a page's metadata (one per path and locale)
+         * @description The path is normalized (leading slash, no trailing slash, percent-encoded); canonicalUrl, image and alternates take a path on the site or an absolute URL. 409 seo_page_exists when the path already has metadata in that locale.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        alternates?: {
+                            href: string;
+                            hreflang: string;
+                        }[];
+                        canonicalUrl?: string | null;
+                        /** @enum {string|null} */
+                        changefreq?: "always" | "hourly" | "daily" | "weekly" | "monthly" | "yearly" | "never" | null;
+                        description?: string | null;
+                        image?: string | null;
+                        /** Format: date-time */
+                        lastmod?: string | null;
+                        locale?: string;
+                        noindex?: boolean;
+                        openGraph?: {
+                            description?: string;
+                            image?: string;
+                            imageAlt?: string;
+                            siteName?: string;
+                            title?: string;
+                            type?: string;
+                        } | null;
+                        path: string;
+                        priority?: number | null;
+                        title?: string | null;
+                        twitter?: {
+                            card?: "summary" | "summary_large_image" | "app" | "player";
+                            creator?: string;
+                            description?: string;
+                            image?: string;
+                            site?: string;
+                            title?: string;
+                        } | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            alternates: {
+                                href: string;
+                                hreflang: string;
+                            }[];
+                            canonicalUrl: string | null;
+                            /** @enum {string|null} */
+                            changefreq: "always" | "hourly" | "daily" | "weekly" | "monthly" | "yearly" | "never" | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            description: string | null;
+                            id: string;
+                            image: string | null;
+                            lastmod: string | null;
+                            locale: string;
+                            noindex: boolean;
+                            openGraph: {
+                                description?: string;
+                                image?: string;
+                                imageAlt?: string;
+                                siteName?: string;
+                                title?: string;
+                                type?: string;
+                            } | null;
+                            path: string;
+                            priority: number | null;
+                            title: string | null;
+                            twitter: {
+                                card?: "summary" | "summary_large_image" | "app" | "player";
+                                creator?: string;
+                                description?: string;
+                                image?: string;
+                                site?: string;
+                                title?: string;
+                            } | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/seo/pages/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A page's metadata */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            alternates: {
+                                href: string;
+                                hreflang: string;
+                            }[];
+                            canonicalUrl: string | null;
+                            /** @enum {string|null} */
+                            changefreq: "always" | "hourly" | "daily" | "weekly" | "monthly" | "yearly" | "never" | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            description: string | null;
+                            id: string;
+                            image: string | null;
+                            lastmod: string | null;
+                            locale: string;
+                            noindex: boolean;
+                            openGraph: {
+                                description?: string;
+                                image?: string;
+                                imageAlt?: string;
+                                siteName?: string;
+                                title?: string;
+                                type?: string;
+                            } | null;
+                            path: string;
+                            priority: number | null;
+                            title: string | null;
+                            twitter: {
+                                card?: "summary" | "summary_large_image" | "app" | "player";
+                                creator?: string;
+                                description?: string;
+                                image?: string;
+                                site?: string;
+                                title?: string;
+                            } | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a page's metadata */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a page's metadata (null clears a field) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        alternates?: {
+                            href: string;
+                            hreflang: string;
+                        }[];
+                        canonicalUrl?: string | null;
+                        /** @enum {string|null} */
+                        changefreq?: "always" | "hourly" | "daily" | "weekly" | "monthly" | "yearly" | "never" | null;
+                        description?: string | null;
+                        image?: string | null;
+                        /** Format: date-time */
+                        lastmod?: string | null;
+                        locale?: string;
+                        noindex?: boolean;
+                        openGraph?: {
+                            description?: string;
+                            image?: string;
+                            imageAlt?: string;
+                            siteName?: string;
+                            title?: string;
+                            type?: string;
+                        } | null;
+                        path?: string;
+                        priority?: number | null;
+                        title?: string | null;
+                        twitter?: {
+                            card?: "summary" | "summary_large_image" | "app" | "player";
+                            creator?: string;
+                            description?: string;
+                            image?: string;
+                            site?: string;
+                            title?: string;
+                        } | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            alternates: {
+                                href: string;
+                                hreflang: string;
+                            }[];
+                            canonicalUrl: string | null;
+                            /** @enum {string|null} */
+                            changefreq: "always" | "hourly" | "daily" | "weekly" | "monthly" | "yearly" | "never" | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            description: string | null;
+                            id: string;
+                            image: string | null;
+                            lastmod: string | null;
+                            locale: string;
+                            noindex: boolean;
+                            openGraph: {
+                                description?: string;
+                                image?: string;
+                                imageAlt?: string;
+                                siteName?: string;
+                                title?: string;
+                                type?: string;
+                            } | null;
+                            path: string;
+                            priority: number | null;
+                            title: string | null;
+                            twitter: {
+                                card?: "summary" | "summary_large_image" | "app" | "player";
+                                creator?: string;
+                                description?: string;
+                                image?: string;
+                                site?: string;
+                                title?: string;
+                            } | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/v1/admin/settings": {
@@ -10016,6 +10688,110 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/public/seo/pages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A page's metadata for render time (SSR front-ends)
+         * @description By `path` (normalized like the admin API) and `locale`; without a locale, Accept-Language (es/en), then the default locale, then any. Every URL in the answer is absolute. Cacheable: Cache-Control public with `modules.seo.publicMaxAgeSeconds`, an ETag (If-None-Match answers 304) and Vary: Accept-Language.
+         */
+        get: {
+            parameters: {
+                query: {
+                    locale?: string;
+                    path: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            alternates: {
+                                href: string;
+                                hreflang: string;
+                            }[];
+                            canonicalUrl: string;
+                            description: string | null;
+                            image: string | null;
+                            lastmod: string | null;
+                            locale: string;
+                            noindex: boolean;
+                            openGraph: {
+                                [key: string]: string;
+                            };
+                            path: string;
+                            robots: string;
+                            title: string | null;
+                            twitter: {
+                                [key: string]: string;
+                            };
+                            /** Format: date-time */
+                            updatedAt: string;
+                            url: string;
+                        };
+                    };
+                };
+                /** @description Not modified (If-None-Match) */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
