@@ -23,10 +23,12 @@ const FILES: Record<string, { file: string; type: string }> = {
 const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
 // No inline script or style anywhere on the page, so the policy can be strict: the page talks
-// to itself and to the API (HTTP and its websocket), nothing else.
+// to itself and to the API (HTTP, its websocket, its tracking script), nothing else.
 const contentSecurityPolicy = (apiOrigin: string) =>
   [
     "default-src 'self'",
+    // The tracking script is served by the API (docs/tracking.md).
+    `script-src 'self' ${apiOrigin}`,
     `connect-src 'self' ${apiOrigin} ${apiOrigin.replace(/^http/, 'ws')}`,
     "img-src 'self' https: data:",
     "base-uri 'none'",
@@ -58,6 +60,7 @@ export async function serveLanding(opts: { api: string | (() => string); port?: 
       let body = await readFile(join(DIR, entry.file), 'utf8');
       if (entry.file === 'index.html') {
         body = body.replace(/(<meta name="neptuno-api" content=")[^"]*(")/, `$1${escapeAttr(apiBase)}$2`);
+        body = body.replace(/(<script [^>]*data-neptuno-tracking src=")[^"]*?(\/v1\/public\/tracking\/)/, `$1${escapeAttr(apiBase)}$2`);
       }
       res.writeHead(200, {
         'content-type': entry.type,

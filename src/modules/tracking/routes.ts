@@ -77,7 +77,9 @@ export async function trackingRoutes(app: App, ctx: ModuleContext<TrackingConfig
       }
       tracking().validate(events, pointer);
       const result = await tracking().ingest(senderOf(request, actor), events);
-      return reply.code(202).send(result);
+      // sendBeacon and no-cors fetches read nothing, but Chromium still refuses a no-cors answer
+      // whose resource policy is same-site (the kernel's default) and logs an error on the page.
+      return reply.code(202).header('cross-origin-resource-policy', 'cross-origin').send(result);
     },
   );
 }

@@ -2,7 +2,7 @@
 (function (w, d, n) {
   var s = d.currentScript;
   if (!s || w.neptunoTrack) return;
-  var api = s.src.replace(/\/v1\/public\/tracking\/script\/.*$/, '/v1/tracking/events');
+  var api = s.src.replace(/\/v1\/public\/tracking\/script[./].*$/, '/v1/tracking/events');
   var beat = (+s.getAttribute('data-heartbeat') || __HEARTBEAT__) * 1000;
   var q = [], url = location.href, shown = d.visibilityState === 'visible' ? Date.now() : 0, seen = 0, timer;
 
@@ -25,7 +25,7 @@
     var now = Date.now(), ms = seen + (shown ? now - shown : 0);
     seen = 0;
     if (shown) shown = now;
-    if (ms >= 1000) add('engagement', { duration: Math.min(ms, 1800000) });
+    if (ms > 0) add('engagement', { duration: Math.min(ms, 1800000) });
     if (final) send(true);
   }
   function view() {
