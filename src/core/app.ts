@@ -21,7 +21,8 @@ import { Outbox } from './outbox/outbox.js';
 import { Access } from './http/access.js';
 import { kernelAdminRoutes } from './http/admin-routes.js';
 import { installErrorHandling } from './http/errors.js';
-import { installHealth, type HealthCheck } from './http/health.js';
+import { Health, installHealth } from './http/health.js';
+import { installOperatorMetrics } from './metrics/index.js';
 import { ApiCalls } from './http/api-calls.js';
 import { installIdempotency } from './http/idempotency.js';
 import { idempotencyMigrations } from './http/idempotency-store.js';
@@ -97,7 +98,10 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
     schema: opts.databaseSchema,
     poolSize: config.database.poolSize,
     transactionTimeoutMs: config.database.transactionTimeoutMs,
+    slowStatementMs: config.database.slowStatementMs,
   });
+  // SQL text only: parameters may be personal data.
+  database.stats.onSlow = (sqlText, ms) => log.warn({ sql: sqlText.slice(0, 1000), ms: Math.round(ms) }, 'slow statement');
   closers.push(() => database.destroy());
 
   try {
@@ -168,6 +172,15 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
     });
     for (const m of modules) if (m.mail) mail.templates.register(m.name, m.mail.templates);
     const apiCalls = new ApiCalls(log.child({ component: 'api-calls' }));
+    const health = new Health(config.health.timeoutMs, log.child({ component: 'health' }));
+    health.add('database', () => database.ping());
+    health.add('queue', () => queue.ping());
+    if (redis) {
+      health.add('redis', async () => {
+        await redis.ping();
+      });
+    }
+    if (config.health.smtp && mail.usesSmtp) health.add('smtp', () => mail.verify(), { critical: false });
 
     const ctx: KernelContext = {
       appConfig: config,
@@ -190,6 +203,7 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
       secret: opts.secret,
       log,
       metrics,
+      health,
       enqueue: (job, payload, jobOpts) => outbox.enqueue(job, payload, jobOpts),
       mail,
       apiCalls,
@@ -231,14 +245,11 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
     // Root hooks, before any route: metering and quotas registered by modules (ctx.apiCalls).
     apiCalls.install(server);
 
-    const checks: Record<string, HealthCheck> = { database: () => database.ping(), queue: () => queue.ping() };
-    if (redis) {
-      checks.redis = async () => {
-        await redis.ping();
-      };
-    }
-    checks.storage = () => storage.ping();
-    installHealth(server, checks);
+    // Storage (the local folder or S3) is a dependency like the database.
+    health.add('storage', () => storage.ping());
+    installHealth(server, health);
+    const operator = installOperatorMetrics({ server, registry: metrics, config, database, outbox, health });
+    outbox.onHandlerError = operator.onHandlerError;
     // S3 serves its own links; the local folder's are served here.
     if (storage instanceof LocalStorage) installStorageRoute(server, storage);
     await server.register(async (scope) => kernelAdminRoutes(scope as App, ctx), { prefix: '/v1/admin' });

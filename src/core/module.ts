@@ -1,3 +1,4 @@
+import type { Health } from './http/health.js';
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Migration } from 'kysely';
@@ -89,8 +90,10 @@ export interface KernelContext {
   settings: Settings;
   access: Access;
   i18n: I18n;
-  /** Prometheus registry served at /metrics; modules may add their own metrics. */
+  /** Prometheus registry served at /metrics; modules may add their own metrics (in their metrics.ts, bounded labels). */
   metrics: Registry;
+  /** Readiness checks behind GET /health/ready and neptuno_dependency_up: `health.add(name, check, { critical })`. */
+  health: Health;
   /** Collects every enabled module's `exportUser` data, keyed by module name. */
   privacy: { exportUser(userId: string): Promise<Record<string, unknown>> };
   /** The application secret (HMAC keys, signed cookies). Never logged. */

@@ -22,3 +22,4 @@ export { recordEvents, settle, type EventRecorder } from './events.js';
 export { waitFor } from './wait.js';
 export { headerUsers, headerUser, addHeaderUsers } from './header-users.js';
 export { TestSocket, type Frame } from './realtime.js';
+export { scrapeMetrics, parseMetrics, type Scrape } from './metrics.js';

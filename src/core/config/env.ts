@@ -37,6 +37,11 @@ export const ENV_ALIASES: readonly EnvAlias[] = [
   { name: 'MAIL_URL', path: ['mail', 'url'] },
   { name: 'STORAGE_URL', path: ['storage', 'url'] },
   { name: 'STORAGE_PUBLIC_URL', path: ['storage', 'publicUrl'] },
+  { name: 'SENTRY_DSN', path: ['sentry', 'dsn'] },
+  { name: 'SENTRY_ENVIRONMENT', path: ['sentry', 'environment'] },
+  { name: 'SENTRY_RELEASE', path: ['sentry', 'release'] },
+  { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', path: ['tracing', 'endpoint'] },
+  { name: 'OTEL_SERVICE_NAME', path: ['tracing', 'serviceName'] },
 ];
 
 /** NEPTUNO_* variables that are not configuration keys. */

@@ -117,7 +117,7 @@ modules:
       docs: 'auto',
       cors: { origins: ['https://www.example.com'], credentials: true },
     });
-    expect(c.database).toEqual({ url: 'postgres://app:pw@db:5432/app', poolSize: 5, transactionTimeoutMs: 30_000 });
+    expect(c.database).toEqual({ url: 'postgres://app:pw@db:5432/app', poolSize: 5, transactionTimeoutMs: 30_000, slowStatementMs: 500 });
     expect(c.redis).toEqual({ url: 'redis://cache:6379', prefix: 'camp:' });
     expect(c.secret).toBe('s'.repeat(40));
     expect(c.dataDir).toBe('/var/lib/neptuno');

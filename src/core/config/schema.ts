@@ -65,6 +65,8 @@ export const AppConfigSchema = Type.Object(
         poolSize: Type.Integer({ minimum: 1, default: 10 }),
         /** A transaction still open after this long is rolled back, so it can never hold the database. */
         transactionTimeoutMs: Type.Integer({ minimum: 10, default: 30_000 }),
+        /** Statements taking this long or longer are counted (neptuno_db_slow_statements_total) and logged, SQL text only. */
+        slowStatementMs: Type.Integer({ minimum: 0, default: 500 }),
       },
       { ...Closed, default: {} },
     ),
@@ -103,6 +105,50 @@ export const AppConfigSchema = Type.Object(
         port: Type.Union([Type.Integer({ minimum: 0, maximum: 65535 }), Type.Null()], { default: null }),
         /** Interface of the metrics listener; null: the same as server.host. */
         host: Type.Union([Type.String(), Type.Null()], { default: null }),
+        /**
+         * Organizations (tenants) whose requests are counted on their own in
+         * neptuno_tenant_requests_total{tenant}; every other tenant's requests count as `other`.
+         * An opt-in list keeps the label set bounded (docs/operations.md).
+         */
+        tenants: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { default: [], maxItems: 100 }),
+      },
+      { ...Closed, default: {} },
+    ),
+    /** GET /health/ready (docs/operations.md). */
+    health: Type.Object(
+      {
+        /** Each dependency check fails after this long. */
+        timeoutMs: Type.Integer({ minimum: 50, maximum: 60_000, default: 2_000 }),
+        /** Also ask the SMTP server (mail.url) to answer; reported, never fails readiness. */
+        smtp: Type.Boolean({ default: false }),
+      },
+      { ...Closed, default: {} },
+    ),
+    /** Unexpected errors to Sentry or a Sentry-compatible service (docs/operations.md). Off while dsn is null. */
+    sentry: Type.Object(
+      {
+        /** The project's DSN (https://<key>@<host>/<project>). Env: SENTRY_DSN. */
+        dsn: Type.Union([Type.String({ pattern: '^https?://[^@/]+@.+/.+$', errorMessage: 'must be a DSN like https://<key>@<host>/<project>' }), Type.Null()], {
+          default: null,
+        }),
+        /** Reported environment; null: `env`. Env: SENTRY_ENVIRONMENT. */
+        environment: Type.Union([Type.String(), Type.Null()], { default: null }),
+        /** Reported release (a version or commit). Env: SENTRY_RELEASE. */
+        release: Type.Union([Type.String(), Type.Null()], { default: null }),
+        /** Share of errors sent (1: all). */
+        sampleRate: Type.Number({ minimum: 0, maximum: 1, default: 1 }),
+      },
+      { ...Closed, default: {} },
+    ),
+    /** OpenTelemetry traces exported by OTLP/HTTP (docs/operations.md). Off while endpoint is null. */
+    tracing: Type.Object(
+      {
+        /** Collector base URL; spans go to <endpoint>/v1/traces. Env: OTEL_EXPORTER_OTLP_ENDPOINT. */
+        endpoint: Type.Union([Type.String({ pattern: '^https?://', errorMessage: 'must be an http(s) URL' }), Type.Null()], { default: null }),
+        /** service.name of every span. Env: OTEL_SERVICE_NAME. */
+        serviceName: Type.String({ minLength: 1, default: 'neptuno' }),
+        /** Share of new traces sampled (a caller's sampled traceparent is always followed). */
+        sampleRatio: Type.Number({ minimum: 0, maximum: 1, default: 1 }),
       },
       { ...Closed, default: {} },
     ),

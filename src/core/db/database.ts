@@ -6,6 +6,7 @@ import type pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase, type Transaction } from 'kysely';
 import { listenPg } from './listen.js';
 import { guardedDialect, openTransaction, TransactionTimeoutError, txContext, type TxStore } from './tx-guard.js';
+import { DbStats } from './stats.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 // Tables are owned by modules; the kernel does not know their types.
@@ -26,6 +27,8 @@ export interface Database {
   tx<T>(fn: (trx: Trx) => Promise<T>, opts?: TxOptions): Promise<T>;
   /** The transaction open in the current async context, if any (see tx-guard.ts). */
   openTransaction(): TxStore | undefined;
+  /** Connections in use and waited for, slow statements, the tracing hook (db/stats.ts). */
+  stats: DbStats;
   ping(): Promise<void>;
   destroy(): Promise<void>;
   /** PostgreSQL only: LISTEN on `channel` over a dedicated connection; returns the stop function. */
@@ -53,6 +56,8 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** A transaction whose callback runs longer is rolled back (TransactionTimeoutError). Default 30000. */
   transactionTimeoutMs?: number;
+  /** A statement taking this long or longer is counted (and logged) as slow. Default 500. */
+  slowStatementMs?: number;
 }
 
 /** `sqlite:./data/neptuno.db`, `sqlite::memory:`, `postgres://…` or `postgresql://…`. */
@@ -72,6 +77,7 @@ export function createDatabase(opts: DatabaseOptions): Database {
   // Identifies this database's transactions in the async context (tests run several apps at once).
   const owner = {};
   const timeoutMs = opts.transactionTimeoutMs ?? 30_000;
+  const stats = new DbStats(dialect === 'sqlite' ? 1 : (opts.poolSize ?? 10), opts.slowStatementMs ?? 500);
   let db: Db;
   if (dialect === 'sqlite') {
     if (target !== ':memory:') mkdirSync(dirname(resolve(target)), { recursive: true });
@@ -81,7 +87,7 @@ export function createDatabase(opts: DatabaseOptions): Database {
     file.pragma('foreign_keys = ON');
     // Other processes (CLI, a second replica on the same file) wait instead of failing.
     file.pragma('busy_timeout = 5000');
-    db = new Kysely({ dialect: guardedDialect(new SqliteDialect({ database: withStatementCache(file) }), owner) });
+    db = new Kysely({ dialect: guardedDialect(new SqliteDialect({ database: withStatementCache(file) }), owner, stats) });
   } else {
     const { Pool } = require('pg') as typeof pg;
     const pool = new Pool({
@@ -95,7 +101,7 @@ export function createDatabase(opts: DatabaseOptions): Database {
     // and the pool listens only while it is idle): its queries fail on their own, and the pool
     // drops it on release because it is no longer queryable.
     pool.on('connect', (client) => void client.on('error', () => {}));
-    db = new Kysely({ dialect: guardedDialect(new PostgresDialect({ pool }), owner) });
+    db = new Kysely({ dialect: guardedDialect(new PostgresDialect({ pool }), owner, stats) });
   }
 
   async function tx<T>(fn: (trx: Trx) => Promise<T>, txOpts: TxOptions = {}): Promise<T> {
@@ -132,6 +138,7 @@ export function createDatabase(opts: DatabaseOptions): Database {
     dialect,
     tx,
     openTransaction: () => openTransaction(owner),
+    stats,
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { CompiledQuery, DatabaseConnection, Dialect as KyselyDialect, Driver, QueryResult, TransactionSettings } from 'kysely';
+import type { DbStats } from './stats.js';
 
 /**
  * Which transaction, if any, is open in the current async context. `ctx.tx` runs its callback
@@ -60,11 +61,28 @@ export class TransactionEndedError extends Error {
 /** One acquisition of a connection: once released, queries through it are refused (see TransactionEndedError). */
 class GuardedConnection implements DatabaseConnection {
   released = false;
-  constructor(readonly inner: DatabaseConnection) {}
+  constructor(
+    readonly inner: DatabaseConnection,
+    private readonly stats: DbStats | undefined,
+  ) {}
 
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     if (this.released) return Promise.reject(new TransactionEndedError());
-    return this.inner.executeQuery<R>(query);
+    const stats = this.stats;
+    if (!stats) return this.inner.executeQuery<R>(query);
+    // Timed for the slow-statement count; a span around it only while tracing is on.
+    const start = performance.now();
+    const run = stats.tracer ? stats.tracer(query, () => this.inner.executeQuery<R>(query)) : this.inner.executeQuery<R>(query);
+    return run.then(
+      (result) => {
+        stats.finished(query, start);
+        return result;
+      },
+      (err: unknown) => {
+        stats.finished(query, start);
+        throw err;
+      },
+    );
   }
 
   streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
@@ -84,6 +102,7 @@ class GuardedDriver implements Driver {
   constructor(
     private readonly inner: Driver,
     private readonly owner: object,
+    private readonly stats?: DbStats,
   ) {
     if (inner.savepoint) this.savepoint = (c, name, compile) => inner.savepoint!(unwrap(c), name, compile);
     if (inner.rollbackToSavepoint) this.rollbackToSavepoint = (c, name, compile) => inner.rollbackToSavepoint!(unwrap(c), name, compile);
@@ -98,7 +117,17 @@ class GuardedDriver implements Driver {
     // Every query of an open transaction runs on the connection it already holds; asking for
     // another one from inside it is the misuse (a ctx.db query, a raw db.transaction()).
     if (openTransaction(this.owner)) throw new TransactionMisuseError();
-    return new GuardedConnection(await this.inner.acquireConnection());
+    const stats = this.stats;
+    if (!stats) return new GuardedConnection(await this.inner.acquireConnection(), undefined);
+    stats.waiting++;
+    let connection: DatabaseConnection;
+    try {
+      connection = await this.inner.acquireConnection();
+    } finally {
+      stats.waiting--;
+    }
+    stats.inUse++;
+    return new GuardedConnection(connection, stats);
   }
 
   beginTransaction(c: DatabaseConnection, settings: TransactionSettings) {
@@ -114,7 +143,10 @@ class GuardedDriver implements Driver {
   }
 
   async releaseConnection(c: DatabaseConnection) {
-    if (c instanceof GuardedConnection) c.released = true;
+    if (c instanceof GuardedConnection) {
+      if (!c.released && this.stats) this.stats.inUse--;
+      c.released = true;
+    }
     await this.inner.releaseConnection(unwrap(c));
   }
 
@@ -124,10 +156,10 @@ class GuardedDriver implements Driver {
 }
 
 /** Wraps a Kysely dialect so its connections refuse the misuses above instead of hanging. */
-export function guardedDialect(inner: KyselyDialect, owner: object): KyselyDialect {
+export function guardedDialect(inner: KyselyDialect, owner: object, stats?: DbStats): KyselyDialect {
   return {
     createAdapter: () => inner.createAdapter(),
-    createDriver: () => new GuardedDriver(inner.createDriver(), owner),
+    createDriver: () => new GuardedDriver(inner.createDriver(), owner, stats),
     createIntrospector: (db) => inner.createIntrospector(db),
     createQueryCompiler: () => inner.createQueryCompiler(),
   };

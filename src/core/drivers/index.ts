@@ -6,7 +6,8 @@ import { createCache, createLockManager, createPubSub, createRateLimiter } from 
 import { createRedis, closeRedis, type Redis } from './redis-connection.js';
 import { SqlLockManager } from './lock/sql.js';
 import { createQueue } from './queue/index.js';
-import { queueMetrics } from './queue/metrics.js';
+import { queueGauges, queueMetrics } from './queue/metrics.js';
+import { CountedCache, CountedRateLimiter, kvMetrics } from '../metrics/kv.js';
 import { SqlQueue } from './queue/sql.js';
 import { CronScheduler } from './cron/scheduler.js';
 import type { Cache } from './cache/contract.js';
@@ -37,8 +38,10 @@ export function createDrivers(config: AppConfig, database: Database, log: Logger
   const prefix = config.redis.prefix;
   // One shared client for cache, limits and locks (pub/sub adds its own subscriber connection).
   const redis = redisUrl ? createRedis(redisUrl, { name: 'neptuno', onError: (err) => log.warn({ err }, 'redis connection error') }) : undefined;
-  const cache = createCache({ redisUrl, redis, prefix });
-  const rateLimiter = createRateLimiter({ redisUrl, redis, prefix });
+  // Counted for /metrics: hits and misses, refusals (plain additions on the hot path).
+  const cache = new CountedCache(createCache({ redisUrl, redis, prefix }));
+  const rateLimiter = new CountedRateLimiter(createRateLimiter({ redisUrl, redis, prefix }));
+  kvMetrics(metrics, cache, rateLimiter);
   // Replicas sharing PostgreSQL without Redis still need one owner per lock (crons): a table.
   const locks = !redis && database.dialect === 'postgres' ? new SqlLockManager(database) : createLockManager({ redisUrl, redis, prefix });
   const pubsub = createPubSub({ redisUrl, redis, prefix, onError: (err, channel) => log.error({ err, channel }, 'pubsub handler failed') });
@@ -52,6 +55,7 @@ export function createDrivers(config: AppConfig, database: Database, log: Logger
     log: log.child({ component: 'queue' }),
     metrics: queueMetrics(metrics),
   });
+  queueGauges(metrics, queue);
   const cron = new CronScheduler({ locks, log: log.child({ component: 'cron' }) });
   if (queue instanceof SqlQueue) {
     // BullMQ trims finished jobs itself; the SQL queue keeps a week of them for inspection.

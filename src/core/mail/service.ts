@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { MAIL_FROM_DEFAULT, type AppConfig } from '../config/schema.js';
 import type { Database } from '../db/database.js';
 import { createMailer, type Mailer } from '../drivers/mail/index.js';
+import { verifySmtp } from '../drivers/mail/smtp.js';
 import type { JobOptions, Queue } from '../drivers/queue/contract.js';
 import type { Locale } from '../i18n/index.js';
 import { MailTemplateRegistry } from './templates.js';
@@ -88,6 +89,11 @@ export class KernelMail implements Mail {
   /** SMTP configured (else the development outbox). */
   get usesSmtp(): boolean {
     return this.url !== null;
+  }
+
+  /** Asks the SMTP server to answer (readiness, `health.smtp`); nothing to ask without SMTP. */
+  async verify(): Promise<void> {
+    if (this.url) await verifySmtp(this.url, this.opts.config.timeoutMs);
   }
 
   /**

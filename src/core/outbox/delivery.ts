@@ -36,6 +36,8 @@ const iso = (ms: number | string) => new Date(Number(ms)).toISOString();
  */
 export class Deliverer {
   private readonly handlers = new Map<string, DeliveryHandler>();
+  /** Told of every handler that throws (metrics, error reporting); set by the app. */
+  onFailure: ((module: string, event: string, err: unknown, eventId: string) => void) | null = null;
 
   constructor(
     private readonly store: OutboxStore,
@@ -85,6 +87,11 @@ export class Deliverer {
     } catch (err) {
       clearInterval(heartbeat);
       this.log.warn({ err, event: row.name, module: row.handler, eventId: row.event_id }, 'event handler failed; it will be retried');
+      try {
+        this.onFailure?.(row.handler!, row.name, err, row.event_id!);
+      } catch {
+        // Observing a failure must never change what happens to the delivery.
+      }
       await this.store.release(row.id, token).catch(() => {});
       throw err;
     }

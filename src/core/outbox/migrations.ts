@@ -1,4 +1,4 @@
-import { PostgresAdapter, type Kysely, type Migration } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type Migration } from 'kysely';
 
 /**
  * The transactional outbox. One row per (event, subscribed handler) — a "delivery", so each
@@ -42,6 +42,23 @@ export const outboxMigrations: Record<string, Migration> = {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async down(db: Kysely<any>) {
       await db.schema.dropTable('neptuno_tx_outbox').ifExists().execute();
+    },
+  },
+  outbox_0002_backlog: {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    async up(db: Kysely<any>) {
+      // The backlog metric's read: only unfinished deliveries are indexed, so it stays small.
+      await db.schema
+        .createIndex('neptuno_tx_outbox_backlog')
+        .on('neptuno_tx_outbox')
+        .column('created_at')
+        .where(sql.ref('finished_at'), 'is', null)
+        .where(sql.ref('kind'), '=', 'delivery')
+        .execute();
+    },
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    async down(db: Kysely<any>) {
+      await db.schema.dropIndex('neptuno_tx_outbox_backlog').ifExists().execute();
     },
   },
 };

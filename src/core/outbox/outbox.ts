@@ -70,6 +70,11 @@ export class Outbox {
     bus.routeThrough((name, payload, opts) => this.publish(name, payload, opts));
   }
 
+  /** Told of every event handler that throws (metrics, error reporting). */
+  set onHandlerError(fn: ((module: string, event: string, err: unknown, eventId: string) => void) | null) {
+    this.deliverer.onFailure = fn;
+  }
+
   /** Subscribes a module's handler to an event; its retries run as the job `<module>.on.<event>`. */
   subscribe(handler: string, event: string, run: DeliveryHandler): void {
     this.subscribers.set(event, [...(this.subscribers.get(event) ?? []), handler]);

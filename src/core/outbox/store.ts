@@ -117,6 +117,23 @@ export class OutboxStore {
     await this.db.updateTable(OUTBOX).set({ relayed_at: Date.now() }).where('id', 'in', ids).where('relayed_at', 'is', null).execute();
   }
 
+  /**
+   * What waits: deliveries not finished and jobs not yet handed to the queue, with the creation
+   * time of the oldest. Two indexed reads (outbox_0002's partial index and the relay index).
+   */
+  async backlog(): Promise<{ count: number; oldest: number | null }> {
+    const waiting = (kind: 'delivery' | 'job') =>
+      this.db
+        .selectFrom(OUTBOX)
+        .select((eb) => [eb.fn.countAll().as('n'), eb.fn.min('created_at').as('oldest')])
+        .where(kind === 'delivery' ? 'finished_at' : 'relayed_at', 'is', null)
+        .where('kind', '=', kind)
+        .executeTakeFirst();
+    const rows = await Promise.all([waiting('delivery'), waiting('job')]);
+    const oldest = rows.map((r) => r?.oldest).filter((v) => v != null).map(Number);
+    return { count: rows.reduce((n, r) => n + Number(r?.n ?? 0), 0), oldest: oldest.length ? Math.min(...oldest) : null };
+  }
+
   /** Drops finished deliveries and relayed jobs older than `olderThanMs`; returns how many. */
   async prune(olderThanMs: number): Promise<number> {
     const cutoff = Date.now() - olderThanMs;

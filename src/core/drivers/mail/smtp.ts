@@ -28,3 +28,13 @@ export function createSmtpMailer(opts: { url: string; from: string; timeoutMs?: 
     },
   };
 }
+
+/** Connects, greets and (with credentials) logs in, then hangs up: readiness of the SMTP server. */
+export async function verifySmtp(url: string, timeoutMs: number): Promise<void> {
+  const transport = (require('nodemailer') as typeof nodemailer).createTransport({ url, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs });
+  try {
+    await transport.verify();
+  } finally {
+    transport.close();
+  }
+}

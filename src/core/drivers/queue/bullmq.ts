@@ -114,6 +114,7 @@ export class BullQueue implements Queue {
         this.opts.metrics?.onDead(job.name);
         this.opts.log?.error(log, 'Job failed on its last attempt; moved to dead');
       } else {
+        this.opts.metrics?.onRetry?.(job.name);
         this.opts.log?.warn(log, 'Job failed; will retry');
       }
     });
@@ -231,6 +232,13 @@ export class BullQueue implements Queue {
     const out = {} as Record<JobState, number>;
     for (const state of JOB_STATES) out[state] = await this.queue.getJobCountByTypes(...BULL_TYPES[state]);
     return out;
+  }
+
+  async oldestDue(): Promise<number | null> {
+    // The wait list takes new jobs at its head: its tail is the job waiting longest. A delayed job
+    // (or a retry) enters it when due, with processedOn unset; its timestamp + delay is when.
+    const [job] = (await this.queue.getJobs(['wait'], 0, 0, true)).filter(Boolean) as Job[];
+    return job ? job.timestamp + (job.delay ?? 0) : null;
   }
 
   async ping(): Promise<void> {

@@ -71,6 +71,8 @@ export interface Queue {
    */
   reschedule(id: string, when: RescheduleOptions): Promise<boolean>;
   counts(): Promise<Record<JobState, number>>;
+  /** When the job that has waited longest since it became due became due (epoch ms); null when nothing waits. */
+  oldestDue(): Promise<number | null>;
   /** Throws when the backing store cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

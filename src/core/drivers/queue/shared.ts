@@ -12,6 +12,8 @@ export interface QueueMetrics {
   onCompleted(name: string): void;
   onFailed(name: string): void;
   onDead(name: string): void;
+  /** A failed attempt that will be retried (onFailed fires too). */
+  onRetry?(name: string): void;
 }
 
 export const JOB_STATES: JobState[] = ['waiting', 'delayed', 'active', 'completed', 'dead'];

@@ -278,6 +278,17 @@ export class JobTable {
     return out;
   }
 
+  /** When the longest-waiting due job became due (epoch ms), or null when none waits. */
+  async oldestDue(): Promise<number | null> {
+    const row = await this.db
+      .selectFrom(TABLE)
+      .select((eb) => eb.fn.min('run_at').as('at'))
+      .where('state', '=', 'waiting')
+      .where('run_at', '<=', Date.now())
+      .executeTakeFirst();
+    return row?.at == null ? null : Number(row.at);
+  }
+
   /** Deletes completed jobs finished more than `olderThanMs` ago; returns how many. */
   async prune(olderThanMs: number): Promise<number> {
     const r = await this.db

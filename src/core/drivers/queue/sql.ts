@@ -133,6 +133,10 @@ export class SqlQueue implements Queue {
     return this.table.counts();
   }
 
+  oldestDue(): Promise<number | null> {
+    return this.table.oldestDue();
+  }
+
   /** Deletes completed jobs finished more than `olderThanMs` ago (a daily cron is a good home). */
   prune(olderThanMs: number): Promise<number> {
     return this.table.prune(olderThanMs);
@@ -282,6 +286,7 @@ export class SqlQueue implements Queue {
         this.opts.metrics?.onDead(row.name);
         this.opts.log?.error(log, 'Job failed on its last attempt; moved to dead');
       } else {
+        this.opts.metrics?.onRetry?.(row.name);
         this.opts.log?.warn(log, 'Job failed; will retry');
       }
     } catch (err) {
