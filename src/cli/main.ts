@@ -11,6 +11,7 @@ import { checkConfigFile } from '../core/config/check.js';
 import { registerExtraCommands } from './commands.js';
 import { registerDoctorCommand, runDoctor } from './doctor-command.js';
 import { exitOnSignals } from './shutdown.js';
+import { reportCrashes } from '../core/telemetry/hooks.js';
 import { resolveSecret } from '../core/config/secret.js';
 import { recordSecretFingerprint } from '../core/config/fingerprint.js';
 
@@ -39,6 +40,7 @@ program
     const address = await app.listen();
     app.ctx.log.info({ address, modules: app.modules.map((m) => m.name), ms: Math.round(performance.now() - started) }, 'Neptuno ready');
     exitOnSignals(app, app.ctx.log, app.ctx.appConfig.server.shutdownTimeoutMs);
+    reportCrashes(app.ctx.errors, app.ctx.log);
   });
 
 const migrate = program.command('migrate').description('database migrations');

@@ -23,6 +23,8 @@ import { kernelAdminRoutes } from './http/admin-routes.js';
 import { installErrorHandling } from './http/errors.js';
 import { Health, installHealth } from './http/health.js';
 import { installOperatorMetrics } from './metrics/index.js';
+import { createErrorReporter } from './telemetry/errors.js';
+import { reportJobFailures, reportRequestError, wrapQueueHandlers, type JobWrapper } from './telemetry/hooks.js';
 import { ApiCalls } from './http/api-calls.js';
 import { installIdempotency } from './http/idempotency.js';
 import { idempotencyMigrations } from './http/idempotency-store.js';
@@ -93,6 +95,10 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
   const modules = resolveModules(opts.modules, isEnabled);
 
   const closers: Array<() => Promise<void>> = [];
+  // Without sentry.dsn: a no-op, and @sentry/core is never loaded.
+  const errors = await createErrorReporter(config, log);
+  // Last of all: what the shutdown itself reported still goes out.
+  closers.push(() => errors.close());
   const database: Database = createDatabase({
     url: config.database.url,
     schema: opts.databaseSchema,
@@ -119,6 +125,10 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
     // The local folder or the S3 store (STORAGE_URL); local links are signed with the app secret.
     const storage = createStorage(config.storage, { dataDir: config.dataDir, serverPublicUrl: config.server.publicUrl, secret: opts.secret });
     closers.unshift(() => storage.close());
+    // Before anything registers a job handler (mail, outbox deliveries, modules).
+    const jobWrappers: JobWrapper[] = [];
+    if (errors.enabled) jobWrappers.push(reportJobFailures(errors));
+    wrapQueueHandlers(queue, jobWrappers);
 
     const events = new EventBus(log);
     const outbox = new Outbox(database, queue, events, config.events, log.child({ component: 'outbox' }));
@@ -204,6 +214,7 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
       log,
       metrics,
       health,
+      errors,
       enqueue: (job, payload, jobOpts) => outbox.enqueue(job, payload, jobOpts),
       mail,
       apiCalls,
@@ -229,7 +240,7 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
     // Records every route and the scope it declares (keys, OpenAPI, tests): before any route.
     server.addHook('onRoute', access.scopes.onRoute);
     closers.unshift(() => server.close());
-    installErrorHandling(server, i18n);
+    installErrorHandling(server, i18n, errors.enabled ? (err, request, status) => reportRequestError(errors, err, request, status) : undefined);
     // ctx.audit.record fills the actor, IP and request id from the request it runs in.
     installRequestContext(server);
     server.decorateRequest('actor', function (this: { _actor?: Promise<unknown> }) {
@@ -249,7 +260,10 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
     health.add('storage', () => storage.ping());
     installHealth(server, health);
     const operator = installOperatorMetrics({ server, registry: metrics, config, database, outbox, health });
-    outbox.onHandlerError = operator.onHandlerError;
+    outbox.onHandlerError = (module, event, err, eventId) => {
+      operator.onHandlerError(module, event);
+      errors.capture(err, { kind: 'event', module, event, eventId });
+    };
     // S3 serves its own links; the local folder's are served here.
     if (storage instanceof LocalStorage) installStorageRoute(server, storage);
     await server.register(async (scope) => kernelAdminRoutes(scope as App, ctx), { prefix: '/v1/admin' });

@@ -1,4 +1,5 @@
 import type { Health } from './http/health.js';
+import type { ErrorReporter } from './telemetry/errors.js';
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Migration } from 'kysely';
@@ -92,6 +93,8 @@ export interface KernelContext {
   i18n: I18n;
   /** Prometheus registry served at /metrics; modules may add their own metrics (in their metrics.ts, bounded labels). */
   metrics: Registry;
+  /** Unexpected errors to Sentry when `sentry.dsn` is set (`errors.capture(err, { kind, ... })`); a no-op otherwise. */
+  errors: ErrorReporter;
   /** Readiness checks behind GET /health/ready and neptuno_dependency_up: `health.add(name, check, { critical })`. */
   health: Health;
   /** Collects every enabled module's `exportUser` data, keyed by module name. */

@@ -88,7 +88,7 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, p: Htt
 }
 
 /** problem+json for every error, 404 and 405, in the caller's language; no internals on 5xx. */
-export function installErrorHandling(app: FastifyInstance, i18n: I18n) {
+export function installErrorHandling(app: FastifyInstance, i18n: I18n, onServerError?: (err: Error, request: FastifyRequest, status: number) => void) {
   // Negotiated on first use: most requests never produce a translated message.
   app.decorateRequest('locale', {
     getter(this: FastifyRequest) {
@@ -99,6 +99,8 @@ export function installErrorHandling(app: FastifyInstance, i18n: I18n) {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const p = toProblem(err);
     if (p.status >= 500) request.log.error({ err }, 'request failed');
+    // Unexpected errors only: a 503 dependency_unavailable is an outage the metrics show, not a bug.
+    if (p.status === 500) onServerError?.(err, request, p.status);
     else if (!HttpProblem.is(err)) request.log.info({ code: p.code, err: err.message }, 'request rejected');
     return sendProblem(reply, request, p, i18n);
   });

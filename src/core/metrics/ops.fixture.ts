@@ -44,8 +44,9 @@ export const opsModule = defineModule({
       const row = await sql<{ n: number }>`select count(*) as n from neptuno_jobs`.execute(ctx.db);
       return { n: Number(row.rows[0].n) };
     });
-    app.get('/boom', { config: { scope: 'public' } }, async () => {
-      throw new Error('boom: the handler broke');
+    app.get('/boom', { config: { scope: 'public' } }, async (req) => {
+      await req.actor();
+      throw new Error('boom for ana@example.com: password=hunter2');
     });
   },
 });
