@@ -5,6 +5,7 @@ import { registerMailCommands } from './mail-commands.js';
 import { registerPaymentsCommands } from './payments-commands.js';
 import { registerWalletCommands } from './wallet-commands.js';
 import { registerNotificationCommands } from './notification-commands.js';
+import { registerBackupCommands } from './backup-commands.js';
 
 async function readStdinLine(): Promise<string> {
   let data = '';
@@ -22,6 +23,8 @@ export function registerExtraCommands(program: Command, configOption: readonly [
   registerPaymentsCommands(program, configOption);
   // neptuno notifications deliveries|retry
   registerNotificationCommands(program, configOption);
+  // neptuno backup create|list|restore|verify|prune
+  registerBackupCommands(program, configOption);
 
   program
     .command('create-admin')

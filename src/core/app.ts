@@ -45,6 +45,8 @@ import { Audit } from './audit/audit.js';
 import { auditMigrations } from './audit/store.js';
 import { installRequestContext } from './audit/context.js';
 import { importMigrations, installImports } from './imports/index.js';
+import { heartbeatMigrations, startHeartbeat } from './backup/heartbeat.js';
+import { scheduledBackup } from './backup/scheduled.js';
 
 export { createLogger } from './log.js';
 
@@ -80,6 +82,7 @@ export interface NeptunoApp {
 export function migrationSources(modules: AnyModule[]): MigrationSource[] {
   return [
     { owner: 'core', migrations: { ...settingsMigrations, ...queueMigrations, ...lockMigrations, ...mailMigrations, ...idempotencyMigrations, ...outboxMigrations, ...auditMigrations, ...importMigrations } },
+    { owner: 'core', migrations: { ...settingsMigrations, ...queueMigrations, ...lockMigrations, ...mailMigrations, ...idempotencyMigrations, ...outboxMigrations, ...auditMigrations, ...heartbeatMigrations } },
     ...modules.filter((m) => m.migrations).map((m) => ({ owner: m.name, migrations: m.migrations! })),
   ];
 }
@@ -165,6 +168,8 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
       }
     });
     cron.add({ name: 'core.audit-prune', schedule: '41 3 * * *', run: async () => void (await audit.prune(settings.get<number>('audit.retentionDays'))) });
+    // The scheduled backup (backups.schedule): one replica per tick, then retention (docs/backups.md).
+    if (config.backups.schedule) cron.add({ name: 'core.backup', schedule: config.backups.schedule, run: () => scheduledBackup(config, ctx, log, opts.databaseSchema) });
     const services = {} as Services;
     const mail = new KernelMail({
       config: config.mail,
@@ -299,6 +304,9 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
       migrations,
       async listen() {
         const address = await server.listen({ host: config.server.host, port: config.server.port });
+        // `neptuno backup restore` refuses to replace a database a server announces itself in.
+        const stopHeartbeat = await startHeartbeat(database.db, address, log);
+        closers.splice(closers.length - 1, 0, stopHeartbeat);
         const metricsAddress = await metricsListener.listen();
         if (metricsAddress) log.info({ address: metricsAddress }, 'metrics listening');
         return address;

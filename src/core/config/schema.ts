@@ -314,6 +314,7 @@ export const AppConfigSchema = Type.Object(
         /** pg_dump / pg_restore / psql to run (found on PATH by default). */
         pgDump: Type.String({ default: 'pg_dump' }),
         pgRestore: Type.String({ default: 'pg_restore' }),
+        psql: Type.String({ default: 'psql' }),
       },
       { ...Closed, default: {} },
     ),
