@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { migrationSources } from '../core/app.js';
 import { backupDestination, BackupError, createBackup, listBackups, pruneBackups, restoreBackup, verifyBackup } from '../core/backup/index.js';
 import { bootstrap } from './bootstrap.js';
+import { createStorage } from '../core/drivers/storage/index.js';
+import { resolveSecret } from '../core/config/secret.js';
 
 const size = (bytes: number) => (bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`);
 
@@ -24,10 +26,15 @@ export function registerBackupCommands(program: Command, configOption: readonly 
         process.exitCode = 1;
       }
     };
+  // The storage driver only when backups go there (`backups.destination: storage`); closed on exit.
   const source = async (o: { config?: string; to?: string }) => {
     const { loaded, modules } = await bootstrap(o.config);
     const config = o.to ? { ...loaded.config, backups: { ...loaded.config.backups, destination: o.to } } : loaded.config;
-    return { config, modules, destination: backupDestination(config) };
+    const storage =
+      config.backups.destination === 'storage'
+        ? createStorage(config.storage, { dataDir: config.dataDir, serverPublicUrl: config.server.publicUrl, secret: resolveSecret(config) })
+        : null;
+    return { config, modules, destination: backupDestination(config, { storage }) };
   };
 
   backup

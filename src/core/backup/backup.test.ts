@@ -10,7 +10,9 @@ import { runCron } from '../../testing/cron.js';
 import { targets } from '../../testing/targets.js';
 import { defineModule } from '../module.js';
 import { expiredBackups } from './retention.js';
-import { createBackup } from './backup.js';
+import { createBackup, listBackups, restoreBackup, verifyBackup } from './backup.js';
+import { backupDestination } from './index.js';
+import { localFilesFolder } from './files.js';
 import { DirectoryDestination } from './destination.js';
 import { withSearchPath } from './postgres.js';
 
@@ -165,6 +167,44 @@ describe.each(targets)('scheduled backup on %s', { timeout: 120_000 }, (target) 
     const m = JSON.parse(readFileSync(join(dir, 'backups', ids[0], 'manifest.json'), 'utf8'));
     expect(m).toMatchObject({ kind: 'scheduled', tables: { notes: 1 } });
     expect(existsSync(join(dir, 'backups', ids[0], m.database.name))).toBe(true);
+  });
+});
+
+describe.each(targets)('backups in the storage driver on %s', { timeout: 120_000 }, (target) => {
+  it('writes, lists, verifies and restores through ctx.storage, names with spaces and accents included', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'neptuno-backup-storage-'));
+    const t = await createTestApp({ target, modules: [notes], config: { dataDir: join(dir, 'data'), backups: { destination: 'storage' } } });
+    try {
+      await t.ctx.db.insertInto('notes').values({ id: 7, body: 'siete' }).execute();
+      await t.ctx.storage.put('uploads/año nuevo.txt'.replace(/[^A-Za-z0-9/._-]/g, '_'), Buffer.from('stored through the driver'), { contentType: 'text/plain' });
+      // The test app's storage folder (storage.url: file:<tmp>) is the files folder backed up.
+      const root = localFilesFolder(t.config)!;
+      mkdirSync(join(root, 'raw'), { recursive: true });
+      writeFileSync(join(root, 'raw', 'año nuevo .txt'), 'feliz');
+      const config = t.schema ? { ...t.config, database: { ...t.config.database, url: withSearchPath(t.config.database.url, t.schema) } } : t.config;
+      const src = { config, destination: backupDestination(config, { storage: t.ctx.storage }) };
+      const m = await createBackup(src);
+      expect(m.files!.items.map((f) => f.name)).toEqual(expect.arrayContaining(['raw/año nuevo .txt', 'uploads/a_o_nuevo.txt']));
+      // Its own artifacts under backups/ are not backed up as files.
+      expect(m.files!.items.filter((f) => /^(\.meta\/)?backups\//.test(f.name))).toEqual([]);
+      expect((await listBackups(src.destination)).map((b) => b.id)).toEqual([m.id]);
+      const report = await verifyBackup(src, m.id, t.neptuno.migrations);
+      expect(report).toMatchObject({ id: m.id, rows: Object.values(m.tables).reduce((a, b) => a + b, 0) });
+      rmSync(join(root, 'raw'), { recursive: true });
+      await t.ctx.db.deleteFrom('notes').execute();
+      await restoreBackup(src, m.id, { force: true });
+      expect(readFileSync(join(root, 'raw', 'año nuevo .txt'), 'utf8')).toBe('feliz');
+      // A new process sees the restored database (this one, on SQLite, still holds the replaced file open: why restore wants servers stopped).
+      const after = await createTestApp({ target, modules: [notes], replicaOf: t });
+      try {
+        expect(await after.ctx.db.selectFrom('notes').selectAll().execute()).toEqual([{ id: 7, body: 'siete' }]);
+      } finally {
+        await after.neptuno.close();
+      }
+    } finally {
+      await t.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

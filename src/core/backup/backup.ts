@@ -72,7 +72,9 @@ export async function createBackup(src: BackupSource, opts: { kind?: 'manual' | 
     const root = config.backups.files ? localFilesFolder(config, cwd) : null;
     if (root) {
       // Backups kept inside the files folder (a directory there, or storage on the local driver) are not files to back up.
-      const skip = [resolve(cwd, config.backups.destination), join(root, config.backups.storagePrefix.replace(/\/+$/, ''))];
+      // (The local storage driver keeps each object's metadata under .meta/<key>.json.)
+      const prefix = config.backups.storagePrefix.replace(/\/+$/, '');
+      const skip = [resolve(cwd, config.backups.destination), ...(prefix ? [join(root, prefix), join(root, '.meta', prefix)] : [])];
       files = { root, items: await backupFiles(destination, id, root, skip) };
     }
     const full: BackupManifest = { ...manifest, files };

@@ -75,6 +75,24 @@ export interface StorageLike {
   list(prefix: string): AsyncIterable<{ key: string }>;
 }
 
+/**
+ * A name as storage keys allow it: each byte outside letters, digits and `-_.` (and a leading `.`)
+ * becomes `!xx` (hex). Storage keys refuse spaces, accents and `..`, which file paths may hold.
+ */
+export function storageSafe(name: string): string {
+  return name
+    .split('/')
+    .map((seg) =>
+      [...Buffer.from(seg)]
+        .map((b, i) => {
+          const c = String.fromCharCode(b);
+          return /[A-Za-z0-9_-]/.test(c) || (c === '.' && i > 0) ? c : `!${b.toString(16).padStart(2, '0')}`;
+        })
+        .join(''),
+    )
+    .join('/');
+}
+
 export class StorageDestination implements BackupDestination {
   readonly description: string;
 
@@ -87,12 +105,12 @@ export class StorageDestination implements BackupDestination {
 
   async write(id: string, name: string, body: Readable): Promise<ArtifactInfo> {
     // The driver computes size and SHA-256 while the bytes stream through (PutResult).
-    const res = await this.storage.put(`${this.prefix}${id}/${name}`, body, { contentType: 'application/octet-stream' });
+    const res = await this.storage.put(`${this.prefix}${id}/${storageSafe(name)}`, body, { contentType: 'application/octet-stream' });
     return { name, bytes: res.size, sha256: res.sha256 };
   }
 
   async read(id: string, name: string): Promise<Readable | null> {
-    return (await this.storage.get(`${this.prefix}${id}/${name}`))?.body ?? null;
+    return (await this.storage.get(`${this.prefix}${id}/${storageSafe(name)}`))?.body ?? null;
   }
 
   async ids(): Promise<string[]> {

@@ -12,7 +12,7 @@ import { Checksum, type ArtifactInfo } from './manifest.js';
  * keeps them; see docs/backups.md).
  */
 export function localFilesFolder(config: AppConfig, cwd = process.cwd()): string | null {
-  const url = (config as { storage?: { url?: string | null } }).storage?.url ?? null;
+  const url = config.storage.url;
   if (url && /^s3(\+http)?:\/\//.test(url)) return null;
   const folder = url ? url.replace(/^file:(\/\/)?/, '') : join(config.dataDir, 'files');
   return resolve(cwd, folder);
@@ -32,8 +32,9 @@ export async function listFiles(root: string, skip: string[] = []): Promise<stri
     for (const e of entries) {
       const path = join(dir, e.name);
       if (skip.some((s) => path === s || path.startsWith(s + sep))) continue;
-      // Temp files of writes in progress (the local driver's temp + rename) are not files yet.
-      if (e.name.endsWith('.partial') || e.name.startsWith('.tmp-')) continue;
+      // Writes in progress (the local storage driver's `.tmp` folder, our `.partial` files) are not
+      // files yet; its `.meta` folder (content types) is backed up with the files.
+      if (e.name.endsWith('.partial') || (dir === root && e.name === '.tmp')) continue;
       if (e.isDirectory()) await walk(path);
       else if (e.isFile()) out.push(relative(root, path).split(sep).join('/'));
     }

@@ -11,11 +11,10 @@ import { withSearchPath } from './postgres.js';
  * (`backups.keep`) over scheduled backups. A failure is thrown (the scheduler logs it) after
  * logging what failed, so an operator's alert on error logs fires.
  */
-export async function scheduledBackup(appConfig: AppConfig, ctx: object, log: Logger, databaseSchema?: string): Promise<void> {
+export async function scheduledBackup(appConfig: AppConfig, ctx: { storage: StorageLike }, log: Logger, databaseSchema?: string): Promise<void> {
   // An app given its schema in code (createApp's databaseSchema, as tests do) dumps that schema.
   const config = databaseSchema ? { ...appConfig, database: { ...appConfig.database, url: withSearchPath(appConfig.database.url, databaseSchema) } } : appConfig;
-  const storage = (ctx as { storage?: StorageLike }).storage ?? null;
-  const destination = backupDestination(config, { storage });
+  const destination = backupDestination(config, { storage: ctx.storage });
   try {
     const m = await createBackup({ config, destination }, { kind: 'scheduled' });
     const removed = await pruneBackups(destination, config.backups.keep);

@@ -140,6 +140,7 @@ export class ApiKeyService {
         .executeTakeFirstOrThrow();
       if (Number(n) >= maxKeysPerUser) throw conflict('api_key_limit_reached', { params: { max: maxKeysPerUser } });
       await trx.insertInto('api_keys').values(row).execute();
+      await this.ctx.audit.record({ action: 'api_keys.created', target: { type: 'api_key', id: row.id }, after: { ownerId: userId, scopes, expiresAt, rateLimitPerMinute: rate } }, tx);
     });
     return { ...toApiKey(row), secret };
   }
@@ -183,14 +184,19 @@ export class ApiKeyService {
 
   /** Revokes a key of this user at once (every replica: the next lookup sees revoked_at). Idempotent. */
   async revoke(userId: string, id: string): Promise<void> {
-    const result = await this.db
-      .updateTable('api_keys')
-      .set({ revoked_at: new Date().toISOString() })
-      .where('id', '=', id)
-      .where('user_id', '=', userId)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) await this.get(userId, id); // 404 unless already revoked
+    const revoked = await this.ctx.tx(async (tx) => {
+      const result = await typedTrx<ApiKeysTables>(tx)
+        .updateTable('api_keys')
+        .set({ revoked_at: new Date().toISOString() })
+        .where('id', '=', id)
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      const n = Number(result.numUpdatedRows);
+      if (n) await this.ctx.audit.record({ action: 'api_keys.revoked', target: { type: 'api_key', id }, after: { ownerId: userId } }, tx);
+      return n;
+    });
+    if (revoked === 0) await this.get(userId, id); // 404 unless already revoked
   }
 
   /** Removes every key of a user (account deletion). */

@@ -124,13 +124,17 @@ export class AuthService {
       await trx.deleteFrom(PLUGIN_TABLES.invitations).where('email', '=', current.email).execute();
       // Pending password-reset, 2FA-challenge and trusted-device tokens hold the user id as their value.
       await trx.deleteFrom(TABLES.verifications).where('value', '=', id).execute();
+      await this.ctx.audit.record({ action: 'users.anonymized', target: { type: 'user', id } }, trx);
     });
     await this.forgetSessions();
   }
 
   /** Ends every session of the user at once (sign out everywhere). */
   async revokeSessions(userId: string): Promise<void> {
-    await this.ctx.db.deleteFrom(TABLES.sessions).where('user_id', '=', userId).execute();
+    await this.ctx.tx(async (trx) => {
+      const res = await trx.deleteFrom(TABLES.sessions).where('user_id', '=', userId).executeTakeFirst();
+      await this.ctx.audit.record({ action: 'auth.sessions_revoked', target: { type: 'user', id: userId }, after: { sessions: Number(res.numDeletedRows) } }, trx);
+    });
     await this.forgetSessions();
   }
 
@@ -177,6 +181,7 @@ export class AuthService {
           .insertInto(TABLES.accounts)
           .values({ id: generateId(), account_id: id, provider_id: 'credential', user_id: id, password: passwordHash, created_at: now, updated_at: now })
           .execute();
+        await this.ctx.audit.record({ action: 'users.created', target: { type: 'user', id }, after: { role, emailVerified: verified } }, trx);
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict('email_taken');
@@ -188,8 +193,12 @@ export class AuthService {
 
   async setRole(userId: string, role: string): Promise<void> {
     this.assertRole(role);
-    const res = await this.ctx.db.updateTable(TABLES.users).set({ role, updated_at: this.now() }).where('id', '=', userId).executeTakeFirst();
-    if (!res.numUpdatedRows) throw notFound('user_not_found');
+    await this.ctx.tx(async (trx) => {
+      const before = await trx.selectFrom(TABLES.users).select('role').where('id', '=', userId).executeTakeFirst();
+      if (!before) throw notFound('user_not_found');
+      await trx.updateTable(TABLES.users).set({ role, updated_at: this.now() }).where('id', '=', userId).execute();
+      await this.ctx.audit.record({ action: 'users.role_changed', target: { type: 'user', id: userId }, before: { role: before.role }, after: { role } }, trx);
+    });
     await this.forgetSessions();
   }
 
