@@ -81,8 +81,7 @@ export interface NeptunoApp {
 /** Every migration the kernel and the given modules own (disabled modules too: enabling is a flip). */
 export function migrationSources(modules: AnyModule[]): MigrationSource[] {
   return [
-    { owner: 'core', migrations: { ...settingsMigrations, ...queueMigrations, ...lockMigrations, ...mailMigrations, ...idempotencyMigrations, ...outboxMigrations, ...auditMigrations, ...importMigrations } },
-    { owner: 'core', migrations: { ...settingsMigrations, ...queueMigrations, ...lockMigrations, ...mailMigrations, ...idempotencyMigrations, ...outboxMigrations, ...auditMigrations, ...heartbeatMigrations } },
+    { owner: 'core', migrations: { ...settingsMigrations, ...queueMigrations, ...lockMigrations, ...mailMigrations, ...idempotencyMigrations, ...outboxMigrations, ...auditMigrations, ...importMigrations, ...heartbeatMigrations } },
     ...modules.filter((m) => m.migrations).map((m) => ({ owner: m.name, migrations: m.migrations! })),
   ];
 }
