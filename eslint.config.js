@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 const readonly = (names) => Object.fromEntries(names.map((n) => [n, 'readonly']));
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'types/**', 'node_modules/**', 'admin/**', 'coverage/**', 'data/**'] },
+  { ignores: ['dist/**', 'types/**', 'node_modules/**', 'admin/**', 'coverage/**', 'data/**', 'packages/*/dist/**', 'packages/create-neptuno/templates/**'] },
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -31,7 +31,7 @@ export default tseslint.config(
     },
   },
   // Plain JavaScript outside TypeScript's view: Node scripts and the landing page's browser code.
-  { files: ['bin/**/*.mjs', 'scripts/**/*.mjs', 'eslint.config.js'], languageOptions: { globals: readonly(['process', 'console', 'URL', 'Buffer']) } },
+  { files: ['bin/**/*.mjs', 'scripts/**/*.mjs', 'packages/create-neptuno/*.mjs', 'eslint.config.js'], languageOptions: { globals: readonly(['process', 'console', 'URL', 'Buffer']) } },
   {
     files: ['examples/landing/**/*.js'],
     languageOptions: {

@@ -10,6 +10,7 @@ import { availableModules, bootstrap, buildApp, withApp } from './bootstrap.js';
 import { checkConfigFile } from '../core/config/check.js';
 import { registerExtraCommands } from './commands.js';
 import { registerDoctorCommand, runDoctor } from './doctor-command.js';
+import { registerCreateCommands } from './create-commands.js';
 import { exitOnSignals } from './shutdown.js';
 import { reportCrashes } from '../core/telemetry/hooks.js';
 import { resolveSecret } from '../core/config/secret.js';
@@ -183,6 +184,7 @@ program
 
 registerExtraCommands(program, configOption);
 registerDoctorCommand(program, configOption);
+registerCreateCommands(program);
 
 try {
   await program.parseAsync(process.argv);

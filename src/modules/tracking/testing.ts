@@ -1,4 +1,4 @@
-import type { InjectOptions } from 'fastify';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createTestApp, type TestApp } from '../../testing/app.js';
 import { headerUsers } from '../../testing/header-users.js';
 import type { TestTarget } from '../../testing/targets.js';
@@ -43,7 +43,7 @@ export interface Visitor {
 }
 
 /** POST /v1/tracking/events from a page of the API's own origin. */
-export function send(t: TestApp, body: unknown, v: Visitor = {}, opts: Partial<InjectOptions> = {}) {
+export function send(t: TestApp, body: unknown, v: Visitor = {}, opts: Partial<InjectOptions> = {}): Promise<LightMyRequestResponse> {
   return t.app.inject({
     method: 'POST',
     url: '/v1/tracking/events',

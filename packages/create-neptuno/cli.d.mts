@@ -1,0 +1,2 @@
+export declare function runCreate(o: { dir?: string; template?: string; modules?: string; yes?: boolean; install?: boolean; neptunoVersion?: string; log?: (line: string) => void }): Promise<{ dir: string; files: string[] }>;
+export declare function runApply(o: { dir: string; template: string; modules?: string; yes?: boolean; diff?: (a: string, b: string, path: string) => string; log?: (line: string) => void }): Promise<{ created: string[]; replaced: string[]; kept: string[]; same: string[] }>;
