@@ -81,7 +81,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: database, Redis (when configured) and the job queue answer */
+        /** Readiness: every configured dependency answers (database, queue, Redis, storage…); names the ones that failed */
         get: {
             parameters: {
                 query?: never;
@@ -101,8 +101,7 @@ export interface paths {
                             checks: {
                                 [key: string]: string;
                             };
-                            /** @enum {string} */
-                            status: "ok";
+                            status: "ok" | "degraded";
                         };
                     };
                 };
