@@ -47,7 +47,14 @@ export async function afterSignIn(ctx: ModuleContext<AuthConfig>, user: { userId
     ctx.log.error({ err, userId }, 'sign-in budget reset failed');
   }
   try {
-    await ctx.tx(async (trx) => void trx.emit('user.signed_in', { userId }), { awaitDelivery: true });
+    await ctx.tx(
+      async (trx) => {
+        trx.emit('user.signed_in', { userId });
+        // The audit entry commits with the event (docs/audit.md).
+        await ctx.audit.record({ action: 'auth.signed_in', actor: { type: 'user', id: userId }, target: { type: 'user', id: userId } }, trx);
+      },
+      { awaitDelivery: true },
+    );
   } catch (err) {
     // Signing in does not depend on its consequences being recorded.
     ctx.log.error({ err, userId }, 'could not record user.signed_in');

@@ -5,6 +5,7 @@ import type { AuthConfig } from './config.js';
 import { jwtPlugin } from './jwt.js';
 import { oidcPlugin } from './social.js';
 import { signInPlugin } from './sign-in.js';
+import { auditPlugin } from './audit.js';
 import { organizationPlugin } from './tenancy.js';
 import { twoFactorPlugin } from './two-factor.js';
 
@@ -26,6 +27,6 @@ export function authPlugins(ctx: ModuleContext<AuthConfig>, config: AuthConfig):
   if (config.tenants.enabled) plugins.push(organizationPlugin(ctx) as unknown as BetterAuthPlugin);
   if (config.jwt.enabled) plugins.push(jwtPlugin(ctx) as unknown as BetterAuthPlugin);
   // Last: its after-hook must see what the others (two-factor above all) left of the new session.
-  plugins.push(signInPlugin(ctx));
+  plugins.push(signInPlugin(ctx), auditPlugin(ctx));
   return plugins;
 }

@@ -77,7 +77,11 @@ export class CouponService {
       created_at: now,
       updated_at: now,
     };
-    return toCoupon(await this.insertWithCode(this.db, row, code === null));
+    return this.ctx.tx(async (trx: CouponTrx) => {
+      const created = await this.insertWithCode(trx, row, code === null);
+      await this.ctx.audit.record({ action: 'coupons.created', target: { type: 'coupon', id: created.id }, after: { kind: created.kind, type: created.type, value: created.value, currency: created.currency, maxRedemptions: created.max_redemptions, active: created.active === 1 } }, trx);
+      return toCoupon(created);
+    });
   }
 
   /** Inserts a coupon; a generated code is drawn again on the (rare) collision, a chosen one answers 409. */
@@ -139,11 +143,17 @@ export class CouponService {
     if (window.startsAt !== undefined) set.starts_at = window.startsAt;
     if (window.endsAt !== undefined) set.ends_at = window.endsAt;
     if (patch.tenantId !== undefined) set.tenant_id = patch.tenantId;
-    let query = this.db.updateTable('coupons').set(set).where('id', '=', id);
-    // Lowering the cap below what was already redeemed would rewrite history: refuse it atomically.
-    if (patch.maxRedemptions != null) query = query.where('redemptions_count', '<=', patch.maxRedemptions);
-    const res = await query.executeTakeFirst();
-    if (Number(res.numUpdatedRows) === 0) {
+    const updated = await this.ctx.tx(async (trx: CouponTrx) => {
+      let query = trx.updateTable('coupons').set(set).where('id', '=', id);
+      // Lowering the cap below what was already redeemed would rewrite history: refuse it atomically.
+      if (patch.maxRedemptions != null) query = query.where('redemptions_count', '<=', patch.maxRedemptions);
+      const res = await query.executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) return false;
+      const { updated_at: _at, description: _d, ...changed } = set;
+      await this.ctx.audit.record({ action: 'coupons.updated', target: { type: 'coupon', id }, after: changed }, trx);
+      return true;
+    });
+    if (!updated) {
       if (!(await this.get(id))) throw notFound('coupon_not_found');
       throw conflict('coupon_max_below_count', {
         errors: [{ pointer: '/body/maxRedemptions', code: 'minimum', detail: 'Lower than the redemptions already made' }],
@@ -166,6 +176,7 @@ export class CouponService {
         .executeTakeFirst();
       if (used || granted || Number(row.redemptions_count) > 0) throw conflict('coupon_in_use');
       await trx.deleteFrom('coupons').where('id', '=', id).where('redemptions_count', '=', 0).execute();
+      await this.ctx.audit.record({ action: 'coupons.deleted', target: { type: 'coupon', id } }, trx);
     });
   }
 

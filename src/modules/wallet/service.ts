@@ -259,6 +259,11 @@ export class WalletService {
     c.done();
     return this.tx(async (trx) => {
       const result = await adjustIn(trx, this.deps, o, { amount, reason, kind, adminId }, iso());
+      // The reason is free text an admin typed (it may name someone): the audit keeps ids and numbers.
+      await this.ctx.audit.record(
+        { action: 'wallet.adjusted', target: { type: 'wallet', id: o.accountId }, after: { ownerType: o.type, ownerId: o.id, amount, kind, transferId: result.transferId, balance: result.balance } },
+        trx,
+      );
       await opts.idempotency?.saveIn(trx, 201, result);
       return result;
     });
