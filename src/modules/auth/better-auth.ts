@@ -7,6 +7,7 @@ import { noteSessionCreated } from './sign-in.js';
 import { sendAuthEmail } from './emails.js';
 import { hashPassword, verifyPassword } from './password.js';
 import { authPlugins } from './plugins.js';
+import { OneTimeCodes } from './otp.js';
 import { socialProviders } from './social.js';
 import { modelNames } from './schema.js';
 import { betterAuthApiErrors, betterAuthLogger } from './logging.js';
@@ -26,6 +27,7 @@ export function createBetterAuth(ctx: ModuleContext<AuthConfig>) {
   const cfg = ctx.config;
   const development = ctx.appConfig.env === 'development';
   const log = ctx.log.child({ component: 'better-auth' });
+  const codes = new OneTimeCodes(ctx);
 
   const options = {
     appName: 'Neptuno',
@@ -87,7 +89,19 @@ export function createBetterAuth(ctx: ModuleContext<AuthConfig>) {
     rateLimit: { enabled: false },
     // Profile edits go through the users module (validated, audited); account deletion is
     // anonymization by AuthService. Paths relative to basePath.
-    disabledPaths: ['/update-user', '/delete-user', '/change-email'],
+    // The code-based email change and password resets stay off: the link flows above cover them.
+    disabledPaths: [
+      '/update-user',
+      '/delete-user',
+      '/change-email',
+      '/email-otp/request-email-change',
+      '/email-otp/change-email',
+      '/forget-password/email-otp',
+      '/email-otp/request-password-reset',
+      '/email-otp/reset-password',
+      '/phone-number/request-password-reset',
+      '/phone-number/reset-password',
+    ],
     advanced: {
       useSecureCookies: !development,
       cookiePrefix: cfg.cookies.prefix,
@@ -104,8 +118,10 @@ export function createBetterAuth(ctx: ModuleContext<AuthConfig>) {
       user: { create: { after: async (user) => afterUserCreated(ctx, user) } },
       // Only noted here; sign-in.ts decides at the end of the request whether it was a sign-in.
       session: { create: { after: async (session, endpoint) => noteSessionCreated(session, endpoint) } },
+      // Phone one-time codes are stored as an HMAC, never as sent (otp.ts).
+      verification: { create: { before: async (v) => codes.hashOnCreate(v) } },
     },
-    plugins: authPlugins(ctx, cfg),
+    plugins: authPlugins(ctx, cfg, codes),
   } satisfies BetterAuthOptions;
 
   return betterAuth(options);

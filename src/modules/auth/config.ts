@@ -85,6 +85,10 @@ export const AuthConfig = Type.Object(
         passwordReset: GroupRule([10, 10 * MINUTE], [5, 60 * MINUTE]),
         verificationEmail: GroupRule([10, 10 * MINUTE], [5, 60 * MINUTE]),
         twoFactor: GroupRule([30, 5 * MINUTE], [10, 15 * MINUTE]),
+        /** Asking for one-time codes (each one is an email or an SMS someone pays for). */
+        otpSend: GroupRule([10, 10 * MINUTE], [5, 60 * MINUTE]),
+        /** Entering one-time codes (on top of each code's own allowedAttempts). */
+        otpVerify: GroupRule([30, 5 * MINUTE], [10, 15 * MINUTE]),
       },
       { ...Closed, default: {} },
     ),

@@ -8,6 +8,7 @@ import { signInPlugin } from './sign-in.js';
 import { auditPlugin } from './audit.js';
 import { organizationPlugin } from './tenancy.js';
 import { twoFactorPlugin } from './two-factor.js';
+import type { OneTimeCodes } from './otp.js';
 
 /**
  * better-auth plugins in use, each configured in a file of its own (two-factor.ts, social.ts,
@@ -15,7 +16,7 @@ import { twoFactorPlugin } from './two-factor.js';
  * its `schema` option and brings a migration (plugins/migrations.ts). A feature switched off in
  * the config is not loaded at all, so its endpoints do not exist (404).
  */
-export function authPlugins(ctx: ModuleContext<AuthConfig>, config: AuthConfig): BetterAuthPlugin[] {
+export function authPlugins(ctx: ModuleContext<AuthConfig>, config: AuthConfig, codes: OneTimeCodes): BetterAuthPlugin[] {
   const plugins: BetterAuthPlugin[] = [
     // `Authorization: Bearer <session token>` for SDKs and mobile apps; sign-in answers carry the
     // token in the body and in the `set-auth-token` header.
@@ -26,6 +27,7 @@ export function authPlugins(ctx: ModuleContext<AuthConfig>, config: AuthConfig):
   if (oidc) plugins.push(oidc as unknown as BetterAuthPlugin);
   if (config.tenants.enabled) plugins.push(organizationPlugin(ctx) as unknown as BetterAuthPlugin);
   if (config.jwt.enabled) plugins.push(jwtPlugin(ctx) as unknown as BetterAuthPlugin);
+  plugins.push(...codes.plugins());
   // Last: its after-hook must see what the others (two-factor above all) left of the new session.
   plugins.push(signInPlugin(ctx), auditPlugin(ctx));
   return plugins;

@@ -20,6 +20,7 @@ export interface GuardedEndpoint {
 }
 
 const email = (body: Record<string, unknown>) => (typeof body.email === 'string' ? body.email.trim().toLowerCase() : undefined);
+const phone = (body: Record<string, unknown>) => (typeof body.phoneNumber === 'string' ? body.phoneNumber.trim() : undefined);
 
 /** Paths relative to /v1/auth. The two-factor plugin adds its verification paths here. */
 export const GUARDED_ENDPOINTS: Record<string, GuardedEndpoint> = {
@@ -28,6 +29,14 @@ export const GUARDED_ENDPOINTS: Record<string, GuardedEndpoint> = {
   '/request-password-reset': { group: 'passwordReset', account: email },
   '/reset-password': { group: 'passwordReset' },
   '/send-verification-email': { group: 'verificationEmail', account: email },
+  // One-time codes (otp.ts): asking for one, and entering one.
+  '/email-otp/send-verification-otp': { group: 'otpSend', account: email },
+  '/phone-number/send-otp': { group: 'otpSend', account: phone },
+  '/sign-in/email-otp': { group: 'otpVerify', account: email },
+  '/email-otp/verify-email': { group: 'otpVerify', account: email },
+  '/email-otp/check-verification-otp': { group: 'otpVerify', account: email },
+  '/phone-number/verify': { group: 'otpVerify', account: phone },
+  '/sign-in/phone-number': { group: 'signIn', account: phone },
 };
 
 const hashed = (value: string) => createHash('sha256').update(value).digest('base64url').slice(0, 32);

@@ -9,7 +9,7 @@ export interface DeliveryView {
   id: string;
   notificationId: string;
   type: string;
-  recipientType: 'user' | 'guest';
+  recipientType: DeliveryRow['recipient_type'];
   recipientId: string;
   channel: string;
   status: DeliveryStatus;

@@ -231,6 +231,19 @@ export const BUILTIN_TYPES: Record<string, NotificationTypeConfig> = {
       en: { title: 'Your free trial ends soon', body: 'Choose how to continue before it ends.' },
     },
   },
+  /**
+   * One-time codes from the auth module (sign-in, email and phone verification): the code comes
+   * sealed (`secret`), never stored readable. Critical: no quiet hours, no opt-out.
+   */
+  auth_otp: {
+    channels: ['email'],
+    optOut: false,
+    critical: true,
+    templates: {
+      es: { title: 'Código de verificación', subject: '{{code}} es tu código', body: 'Tu código es {{code}}. Vence en {{minutes}} minutos. Si no lo pediste, ignora este mensaje.' },
+      en: { title: 'Verification code', subject: '{{code}} is your code', body: 'Your code is {{code}}. It expires in {{minutes}} minutes. If you did not ask for it, ignore this message.' },
+    },
+  },
   /** Not wired by default (auth already sends its verification email): `user.registered: { type: welcome, to: userId }`. */
   welcome: {
     channels: ['inapp'],

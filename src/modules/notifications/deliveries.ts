@@ -7,6 +7,7 @@ import type { ChannelRegistry } from './channels/registry.js';
 import type { NotificationsConfig } from './config.js';
 import { deliveryCounter } from './metrics.js';
 import { describeRecipient } from './recipients.js';
+import { unseal } from './sealed.js';
 import type { DeliveryRow, DeliveryStatus, NotifTrx, NotificationTables } from './schema.js';
 import type { TypeRegistry } from './types.js';
 import type { UnsubscribeLinks } from './unsubscribe.js';
@@ -77,9 +78,14 @@ export class DeliveryEngine {
     const n = await this.db.selectFrom('notif_notifications').selectAll().where('id', '=', d.notification_id).executeTakeFirstOrThrow();
     const channel = this.channels.get(d.channel);
     if (!channel) return this.finish(d, { status: 'failed', retryable: false, error: `channel ${d.channel} is not available` });
-    const recipient = await describeRecipient(this.ctx, d.recipient_type, d.recipient_id);
+    const recipient = await describeRecipient(this.ctx, d.recipient_type, d.recipient_id, n.locale);
     if (!recipient) return this.finish(d, { status: 'failed', retryable: false, error: 'recipient no longer exists' });
-    const data = JSON.parse(n.data) as Record<string, unknown>;
+    let data: Record<string, unknown>;
+    try {
+      data = { ...(JSON.parse(n.data) as Record<string, unknown>), ...unseal(this.ctx.secret, n.sealed) };
+    } catch {
+      return this.finish(d, { status: 'failed', retryable: false, error: 'sealed data unreadable (app secret changed?)' });
+    }
     let content;
     try {
       content = this.types.render(n.type, recipient.locale, data, n.digest === 1);

@@ -30,7 +30,7 @@ export class Digests {
   ) {}
 
   /** Adds a send to its recipient's open window (opening one, with its flush job, when none is). */
-  async add(n: NotificationRow, r: Recipient, channels: string[], data: Record<string, unknown>): Promise<void> {
+  async add(n: NotificationRow, r: Recipient & { kind: 'user' | 'guest' }, channels: string[], data: Record<string, unknown>): Promise<void> {
     const def = this.types.get(n.type)!;
     const key = this.types.digestKey(n.type, data);
     const id = createHash('sha256').update(JSON.stringify([n.type, r.kind, r.id, key])).digest('hex').slice(0, 40);

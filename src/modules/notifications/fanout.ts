@@ -9,7 +9,7 @@ import type { Digests } from './digest.js';
 import type { Preferences } from './preferences.js';
 import { quietUntil } from './quiet-hours.js';
 import { describeRecipient, recipientPage, type Target } from './recipients.js';
-import type { DeliveryStatus, NotificationRow, NotificationTables, NotifTrx, RecipientType } from './schema.js';
+import type { AddressType, DeliveryStatus, NotificationRow, NotificationTables, NotifTrx, RecipientType } from './schema.js';
 import type { TypeRegistry } from './types.js';
 
 /**
@@ -47,16 +47,17 @@ export class FanOut {
     await this.db.updateTable('notif_notifications').set({ fanned_out_at: new Date().toISOString() }).where('id', '=', n.id).execute();
   }
 
-  private async toRecipient(n: NotificationRow, type: RecipientType, id: string): Promise<void> {
+  private async toRecipient(n: NotificationRow, type: RecipientType | AddressType, id: string): Promise<void> {
     const def = this.types.get(n.type);
     if (!def) return void this.ctx.log.warn({ type: n.type }, 'notification type no longer declared; not sent');
-    const recipient = await describeRecipient(this.ctx, type, id);
+    const recipient = await describeRecipient(this.ctx, type, id, n.locale);
     if (!recipient) return;
     const data = JSON.parse(n.data) as Record<string, unknown>;
     const wanted = n.channels ? (JSON.parse(n.channels) as string[]) : def.channels;
     const critical = n.critical === 1;
     // A digested type gathers sends first; the window's one message comes back through here.
-    if (def.digest && n.digest === 0) return this.digests.add(n, recipient, wanted, data);
+    // Bare addresses (one-time codes) are never digested: a code is due now, alone.
+    if (def.digest && n.digest === 0 && recipient.kind !== 'address') return this.digests.add(n, recipient as Recipient & { kind: RecipientType }, wanted, data);
 
     // Everything that may read the database happens before the transaction (SQLite has one connection).
     const off = type === 'user' && def.optOut && !critical ? await this.prefs.optedOut(id, n.type) : new Set<string>();

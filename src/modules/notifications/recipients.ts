@@ -3,10 +3,13 @@ import { LOCALES } from '../../core/i18n/index.js';
 import type { ModuleContext } from '../../core/module.js';
 import type { Recipient } from './channels/contract.js';
 import type { NotificationsConfig } from './config.js';
-import type { RecipientType } from './schema.js';
+import type { AddressType, RecipientType } from './schema.js';
 
-/** Who a send is addressed to. A segment is `users` (every account) or `role:<name>`. */
-export type Target = { userId: string } | { guestId: string } | { tenantId: string } | { segment: string };
+/**
+ * Who a send is addressed to. A segment is `users` (every account) or `role:<name>`. `email` and
+ * `phone` (E.164) reach a bare address: one-time codes for someone not (yet) verified.
+ */
+export type Target = { userId: string } | { guestId: string } | { tenantId: string } | { segment: string } | { email: string } | { phone: string };
 
 export const SEGMENT = /^(users|role:[a-z0-9_-]{1,64})$/;
 
@@ -16,9 +19,11 @@ export async function recipientPage(
   target: Target,
   after: string | null,
   limit: number,
-): Promise<{ type: RecipientType; id: string }[]> {
+): Promise<{ type: RecipientType | AddressType; id: string }[]> {
   if ('userId' in target) return after === null ? [{ type: 'user', id: target.userId }] : [];
   if ('guestId' in target) return after === null ? [{ type: 'guest', id: target.guestId }] : [];
+  if ('email' in target) return after === null ? [{ type: 'email', id: target.email }] : [];
+  if ('phone' in target) return after === null ? [{ type: 'phone', id: target.phone }] : [];
   const auth = ctx.services.auth as typeof ctx.services.auth | undefined;
   if (!auth) return [];
   const filter = 'tenantId' in target ? { tenantId: target.tenantId } : target.segment === 'users' ? {} : { role: target.segment.slice('role:'.length) };
@@ -30,8 +35,11 @@ export async function recipientPage(
  * What the channels need to know about a recipient: locale, address and time zone, from the
  * users module's profile when it runs (else the auth account alone). Null: the account is gone.
  */
-export async function describeRecipient(ctx: ModuleContext<NotificationsConfig>, type: RecipientType, id: string): Promise<Recipient | null> {
+export async function describeRecipient(ctx: ModuleContext<NotificationsConfig>, type: RecipientType | AddressType, id: string, locale?: string | null): Promise<Recipient | null> {
   const fallback = ctx.i18n.defaultLocale;
+  if (type === 'email' || type === 'phone') {
+    return { kind: 'address', id, locale: asLocale(locale ?? null, fallback), email: type === 'email' ? id : null, phone: type === 'phone' ? id : null, timezone: null };
+  }
   if (type === 'guest') return { kind: 'guest', id, locale: fallback, email: null, phone: null, timezone: null };
   const users = ctx.services.users as typeof ctx.services.users | undefined;
   const auth = ctx.services.auth as typeof ctx.services.auth | undefined;

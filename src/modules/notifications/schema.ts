@@ -3,6 +3,8 @@ import { columnTypes, type Timestamp } from '../../core/db/dialect.js';
 import type { TxConsequences } from '../../core/outbox/outbox.js';
 
 export type RecipientType = 'user' | 'guest';
+/** A delivery to a bare address (one-time codes): the recipient id is the email or E.164 number itself. */
+export type AddressType = 'email' | 'phone';
 
 /**
  * Every state a delivery passes through; each change is also an attempt record.
@@ -47,13 +49,17 @@ export interface NotificationRow {
   fanned_out_at: Timestamp | null;
   /** 1 for the message a digest window produced (rendered with the digest templates, never digested again). */
   digest: number;
+  /** Template data too sensitive to keep readable (a one-time code): AES-GCM sealed JSON (sealed.ts), merged at render time. */
+  sealed: string | null;
+  /** The language of an address recipient (who has no profile); null otherwise. */
+  locale: string | null;
 }
 
 /** One notification to one recipient over one channel. */
 export interface DeliveryRow {
   id: string;
   notification_id: string;
-  recipient_type: RecipientType;
+  recipient_type: RecipientType | AddressType;
   recipient_id: string;
   channel: string;
   status: DeliveryStatus;
@@ -298,6 +304,17 @@ export const migrations: Record<string, Migration> = {
     },
     async down(db) {
       await db.schema.alterTable('notif_notifications').dropColumn('digest').execute();
+    },
+  },
+  // Sealed data (one-time codes) and the language of bare-address recipients.
+  '0004_sealed_data': {
+    async up(db) {
+      await db.schema.alterTable('notif_notifications').addColumn('sealed', 'text').execute();
+      await db.schema.alterTable('notif_notifications').addColumn('locale', 'varchar(5)').execute();
+    },
+    async down(db) {
+      await db.schema.alterTable('notif_notifications').dropColumn('locale').execute();
+      await db.schema.alterTable('notif_notifications').dropColumn('sealed').execute();
     },
   },
 };

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { typedTrx } from '../../core/db/dialect.js';
 import { badRequest, conflict, unprocessable } from '../../core/http/problem.js';
+import type { Locale } from '../../core/i18n/index.js';
 import type { ModuleContext } from '../../core/module.js';
+import { seal } from './sealed.js';
 import type { ChannelRegistry } from './channels/registry.js';
 import type { NotificationsConfig } from './config.js';
 import { SEGMENT, type Target } from './recipients.js';
@@ -22,6 +24,13 @@ export interface SendInput {
   critical?: boolean;
   /** Idempotency: a second send with the same key creates nothing and answers the first notification's id. */
   key?: string;
+  /**
+   * Template data kept sealed (AES-GCM under a key derived from the app secret) instead of in
+   * the readable `data`: a one-time code. Merged over `data` when the message is rendered.
+   */
+  secret?: Record<string, string>;
+  /** The language of an `email`/`phone` target (users and guests use their profile's). */
+  locale?: Locale;
 }
 
 export interface SendResult {
@@ -30,7 +39,9 @@ export interface SendResult {
   created: boolean;
 }
 
-const TARGET_KEYS = ['userId', 'guestId', 'tenantId', 'segment'] as const;
+const TARGET_KEYS = ['userId', 'guestId', 'tenantId', 'segment', 'email', 'phone'] as const;
+
+const ADDRESS: Record<string, RegExp> = { email: /^[^\s@<>,;]+@[^\s@<>,;]+$/, phone: /^\+[1-9][0-9]{6,14}$/ };
 
 /** Validates a target: exactly one known key, a bounded non-empty string (400 otherwise). */
 export function checkTarget(to: unknown): Target {
@@ -43,7 +54,8 @@ export function checkTarget(to: unknown): Target {
     typeof value === 'string' &&
     value.length > 0 &&
     value.length <= 255 &&
-    (key !== 'segment' || SEGMENT.test(value));
+    (key !== 'segment' || SEGMENT.test(value)) &&
+    (!ADDRESS[key!] || ADDRESS[key!].test(value));
   if (!ok) throw badRequest('notification_target_invalid', { errors: [{ pointer: '/body/to', code: 'invalid', detail: 'Give exactly one of userId, guestId, tenantId or segment (users | role:<name>)' }] });
   return { [key!]: value } as Target;
 }
@@ -67,7 +79,7 @@ export async function sendNotification(
   for (const c of wanted ?? []) if (!channels.get(c)) throw unprocessable('notification_channel_unknown', { params: { channel: c } });
   const data = input.data ?? {};
   try {
-    types.check(type.name, data);
+    types.check(type.name, { ...data, ...input.secret });
   } catch (err) {
     if (err instanceof TemplateDataError) throw unprocessable('notification_data_invalid', { params: { reason: err.message.slice(0, 200) } });
     throw err;
@@ -88,6 +100,8 @@ export async function sendNotification(
         channels: wanted ? JSON.stringify(wanted) : null,
         critical: (input.critical ?? type.critical) ? 1 : 0,
         digest: 0,
+        sealed: input.secret ? seal(ctx.secret, JSON.stringify(input.secret)) : null,
+        locale: input.locale ?? null,
         created_at: new Date().toISOString(),
         fanned_out_at: null,
       })

@@ -73,6 +73,34 @@ export const PluginConfigProperties = {
     },
     { ...Closed, default: {} },
   ),
+  /** One-time codes (otp.ts): by email (sign-in, email verification) and by SMS/WhatsApp (phone verification, sign-in). */
+  otp: Type.Object(
+    {
+      email: Type.Object(
+        {
+          /** `POST /v1/auth/email-otp/send-verification-otp`, `/sign-in/email-otp`, `/email-otp/verify-email`. */
+          enabled: Type.Boolean({ default: false }),
+          /** Signing in with a code for an unknown address creates the account (off: only existing accounts). */
+          signUp: Type.Boolean({ default: false }),
+        },
+        { ...Closed, default: {} },
+      ),
+      phone: Type.Object(
+        {
+          /** `POST /v1/auth/phone-number/send-otp`, `/phone-number/verify`. Needs the notifications module's sms or whatsapp channel. */
+          enabled: Type.Boolean({ default: false }),
+          channel: Type.Union([Type.Literal('sms'), Type.Literal('whatsapp')], { default: 'sms' }),
+        },
+        { ...Closed, default: {} },
+      ),
+      length: Type.Integer({ minimum: 6, maximum: 10, default: 6 }),
+      /** Seconds a code lasts. */
+      expiresIn: Type.Integer({ minimum: 60, maximum: 3600, default: 300 }),
+      /** Wrong guesses allowed per code; then it is gone and a new one must be asked for. */
+      allowedAttempts: Type.Integer({ minimum: 1, maximum: 10, default: 3 }),
+    },
+    { ...Closed, default: {} },
+  ),
   jwt: Type.Object(
     {
       /** Short-lived JWTs for other services (`GET /v1/auth/token`) and JWKS at `/.well-known/jwks.json`. */

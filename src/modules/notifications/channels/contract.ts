@@ -15,9 +15,13 @@ import type { Locale } from '../../../core/i18n/index.js';
  * switched on in neptuno.yaml under `modules.notifications.channels.<name>`.
  */
 
-/** Who a delivery goes to: a user account or a guest, with what the module knows about them. */
+/**
+ * Who a delivery goes to: a user account or a guest, with what the module knows about them; or a
+ * bare address (`kind: 'address'`, the id is the email or E.164 number) for messages that must
+ * reach someone before they have a verified account (one-time codes).
+ */
 export interface Recipient {
-  kind: 'user' | 'guest';
+  kind: 'user' | 'guest' | 'address';
   id: string;
   /** es or en: the profile's locale, else the app default. The content is already rendered in it. */
   locale: Locale;

@@ -17,8 +17,10 @@ export function inAppChannel(ctx: ModuleContext<NotificationsConfig>, inbox: Inb
     name: 'inapp',
     quietHours: false,
     retry: { attempts: 5, backoffMs: 2_000 },
+    // A bare address (a one-time code's email or number) has no inbox.
+    canReach: (r) => r.kind !== 'address',
     async send(d) {
-      const owner = { type: d.recipient.kind, id: d.recipient.id };
+      const owner = { type: d.recipient.kind as 'user' | 'guest', id: d.recipient.id };
       const row = {
         id: randomUUID(),
         recipient_type: owner.type,

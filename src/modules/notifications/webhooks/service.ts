@@ -63,6 +63,8 @@ export class Webhooks {
     return {
       name: 'webhook',
       quietHours: false,
+      // Never a bare address (a one-time code's email or number) to a third party.
+      canReach: (r) => r.kind !== 'address',
       send: async (d) => {
         const data = { notificationId: d.notificationId, deliveryId: d.id, type: d.type, recipient: { type: d.recipient.kind, id: d.recipient.id } };
         const count = await this.deliveries.dispatch(`notification.${d.type}`, data, `msg_${d.id}`, null);
