@@ -59,6 +59,7 @@ export async function notificationsApp(
       ...(opts.smtpUrl ? { mail: { url: opts.smtpUrl } } : {}),
       ...opts.root,
       modules: {
+        ...(opts.root?.modules as Record<string, unknown> | undefined),
         notifications: {
           types: testTypes,
           channels: { inapp: { enabled: true }, email: { enabled: true, retry: { attempts: 3, backoffMs: 20, maxBackoffMs: 100 } } },
