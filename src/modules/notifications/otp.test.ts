@@ -125,4 +125,25 @@ describe.each(targets)('one-time codes by email and SMS on %s', (target) => {
     expect((await post('/phone-number/send-otp', { phoneNumber: phone })).statusCode).toBe(429);
     expect((await post('/phone-number/send-otp', { phoneNumber: '0300 123' })).json().code).toBe('invalid_phone_number');
   });
+
+  it('answers malformed requests with a 4xx problem, never a 5xx', async () => {
+    const cases: [string, unknown][] = [
+      ['/email-otp/send-verification-otp', {}],
+      ['/email-otp/send-verification-otp', { email: 'not-an-email', type: 'sign-in' }],
+      ['/email-otp/send-verification-otp', { email: 'a@example.com', type: 'nope' }],
+      ['/sign-in/email-otp', { email: 'a@example.com' }],
+      ['/sign-in/email-otp', { email: ['x'], otp: { $gt: '' } }],
+      ['/email-otp/verify-email', { email: 'nobody@example.com', otp: '1'.repeat(5000) }],
+      ['/phone-number/send-otp', { phoneNumber: 123 }],
+      ['/phone-number/send-otp', { phoneNumber: '+57300'.padEnd(3000, '1') }],
+      ['/phone-number/verify', { phoneNumber: '+573009999999', code: '123456' }],
+      ['/phone-number/verify', { phoneNumber: null, code: null }],
+    ];
+    for (const [url, payload] of cases) {
+      const res = await t.app.inject({ method: 'POST', url: `/v1/auth${url}`, headers: { origin: TEST_ORIGIN, 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
+      expect(res.statusCode, `${url} ${JSON.stringify(payload).slice(0, 60)}`).toBeGreaterThanOrEqual(400);
+      expect(res.statusCode, url).toBeLessThan(500);
+      expect(res.headers['content-type']).toMatch(/problem\+json/);
+    }
+  });
 });
