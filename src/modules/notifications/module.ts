@@ -15,7 +15,7 @@ import { FANOUT_JOB } from './send.js';
 import { NotificationService } from './service.js';
 import { wireEvents } from './wiring.js';
 import { WEBHOOK_JOB } from './webhooks/deliveries.js';
-import { webhookMigrations } from './webhooks/schema.js';
+import { webhookMigrations, type WebhookTables } from './webhooks/schema.js';
 import { webhookAdminRoutes } from './webhooks/routes.js';
 
 declare module '../../core/module.js' {
@@ -105,6 +105,11 @@ export default defineModule({
           .where('fanned_out_at', 'is not', null)
           .where(({ not, exists, selectFrom }) => not(exists(selectFrom('notif_deliveries').select('id').whereRef('notif_deliveries.notification_id', '=', 'notif_notifications.id'))))
           .execute();
+        // Webhook deliveries that finished (succeeded or dead) go with the same age, their tries too.
+        const whDb = typedDb<WebhookTables>(ctx);
+        const oldHooks = whDb.selectFrom('notif_webhook_deliveries').select('id').where('updated_at', '<', deliveryCutoff).where('status', 'in', ['succeeded', 'dead']);
+        await whDb.deleteFrom('notif_webhook_attempts').where('delivery_id', 'in', oldHooks).execute();
+        await whDb.deleteFrom('notif_webhook_deliveries').where('updated_at', '<', deliveryCutoff).where('status', 'in', ['succeeded', 'dead']).execute();
       },
     },
   ],
