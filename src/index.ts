@@ -54,7 +54,7 @@ export { CLOSE as REALTIME_CLOSE_CODES, ERROR_CODES as REALTIME_ERROR_CODES, typ
 // The shipped modules by name (`createTestApp({ modules: [auth, guests, mine] })`). Exporting them
 // from the entry also brings their `Services` and `DomainEvents` declarations into every program
 // that imports `neptuno`, so `ctx.services.users` and `on: { 'user.registered': … }` type-check.
-export { builtinModules, auth, guests, users, apiKeys, coupons, gamification, wallet, notifications, payments, plans, seo } from './modules/index.js';
+export { builtinModules, auth, guests, users, apiKeys, coupons, gamification, wallet, notifications, payments, plans, seo, legal } from './modules/index.js';
 export type { SitemapSource, SitemapUrl, PublicPage as SeoPublicPage } from './modules/seo/module.js';
 export { verifyServiceJwt } from './modules/auth/jwt.js';
 // Notification channels (docs/notifications.md): the contract a provider implements.

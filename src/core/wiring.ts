@@ -7,6 +7,13 @@ import type { AnyModule, App, KernelContext, ModuleContext, RoutesFn } from './m
 import type { CronScheduler } from './drivers/cron/scheduler.js';
 import type { ChannelRegistry } from './realtime/channels.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The module that mounted this route (set by the kernel for every module route group). */
+    module?: string;
+  }
+}
+
 /**
  * Gives each module its context, runtime switch and messages, then its services (all of them,
  * before anything calls another module), event handlers, jobs and crons.
@@ -63,6 +70,11 @@ export async function mountModuleRoutes(server: App, modules: AnyModule[], conte
         async (scope) => {
           // A group's scope for scoped API keys, unless a route declares its own (http/scopes.ts).
           if (routeScope) scope.addHook('onRoute', defaultScope(routeScope));
+          // Which module mounted the route (`request.routeOptions.config.module`): hooks that
+          // apply per module, such as the legal module's consent guard, read it.
+          scope.addHook('onRoute', (route) => {
+            route.config = { ...route.config, module: m.name };
+          });
           scope.addHook('onRequest', switchedOn);
           if (admin) scope.addHook('onRequest', ctx.access.requireAdmin);
           await routes(scope as App, mctx);
