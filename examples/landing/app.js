@@ -2,6 +2,7 @@
 // the score and the leaderboard update live over the API's websocket.
 import { createClient } from './neptuno-client.js';
 import { connectRealtime } from './neptuno-realtime.js';
+import { askConsent } from './legal-ui.js';
 
 const TEXT = {
   es: {
@@ -225,7 +226,15 @@ async function share() {
   try {
     // Copying the link is the "share" here; a real campaign might open a social network's dialog.
     await navigator.clipboard?.writeText(location.href).catch(() => {});
-    const result = await api.track('share', newId());
+    const id = newId();
+    let result;
+    try {
+      result = await api.track('share', id);
+    } catch (err) {
+      // A route guarded by the legal module: show the documents, and try again once accepted.
+      if (err.code !== 'consent_required' || !(await askConsent(api, err.documents, lang))) throw err;
+      result = await api.track('share', id);
+    }
     const awarded = result.points.awarded;
     const messages = [awarded > 0 ? t.shared(awarded, pointsName) : t.notAwarded];
     for (const badge of result.badges) messages.push(t.newBadge(badge.name));

@@ -20,6 +20,8 @@ export class NeptunoError extends Error {
     this.detail = problem.detail;
     this.errors = problem.errors ?? [];
     this.requestId = problem.requestId;
+    /** For 428 `consent_required`: the legal documents to accept (legal-ui.js). */
+    this.documents = problem.documents ?? [];
   }
 }
 
@@ -59,6 +61,7 @@ export function createClient({ baseUrl, locale } = { baseUrl: '' }) {
         detail: p.detail,
         errors: p.errors,
         requestId: p.requestId ?? response.headers.get('x-request-id') ?? undefined,
+        documents: p.documents,
       });
     }
     return data;
@@ -81,5 +84,9 @@ export function createClient({ baseUrl, locale } = { baseUrl: '' }) {
     /** Starts a cookie session; what the visitor earned as a guest moves to the account. */
     signIn: ({ email, password }) => request('POST', '/v1/auth/sign-in/email', { email, password }),
     signOut: () => request('POST', '/v1/auth/sign-out', {}),
+    /** What the visitor must accept now (legal module): `{ data: [{ slug, version, title, url, required }] }`. */
+    pendingDocuments: () => request('GET', '/v1/legal/pending'),
+    /** Accepts the current version of a legal document. */
+    acceptDocument: (slug, version) => request('POST', '/v1/legal/accept', { slug, version }),
   };
 }

@@ -17,6 +17,7 @@ const FILES: Record<string, { file: string; type: string }> = {
   '/neptuno-client.js': { file: 'neptuno-client.js', type: 'text/javascript; charset=utf-8' },
   '/neptuno-realtime.js': { file: 'neptuno-realtime.js', type: 'text/javascript; charset=utf-8' },
   '/notifications-ui.js': { file: 'notifications-ui.js', type: 'text/javascript; charset=utf-8' },
+  '/legal-ui.js': { file: 'legal-ui.js', type: 'text/javascript; charset=utf-8' },
   '/styles.css': { file: 'styles.css', type: 'text/css; charset=utf-8' },
 };
 
