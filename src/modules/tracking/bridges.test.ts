@@ -75,6 +75,7 @@ describe.each(targets)('tracking bridges on $name', (target) => {
     await t.ctx.events.emit('guest.merged', { guestId: 'g-merge', userId: 'u-merged' });
     const rows = await t.ctx.db.selectFrom('tracking_events' as never).select(['guest_id' as never, 'user_id' as never]).where('guest_id' as never, '=', 'g-merge' as never).execute();
     expect(rows).toEqual([{ guest_id: 'g-merge', user_id: 'u-merged' }]);
+    expect(await t.ctx.privacy.exportUser('u-merged')).toMatchObject({ tracking: [{ type: 'pageview', path: '/' }] });
     await t.ctx.events.emit('user.deleted', { userId: 'u-merged' });
     expect(await t.ctx.db.selectFrom('tracking_events' as never).select('id' as never).where('user_id' as never, '=', 'u-merged' as never).execute()).toEqual([]);
   });

@@ -1,7 +1,7 @@
 import type { FieldError } from '../../core/http/problem.js';
 
 export type EventType = 'pageview' | 'click' | 'custom' | 'engagement' | 'api';
-export type PropValue = string | number | boolean;
+export type PropValue = string | number | boolean | null;
 
 /** One event as a page (or the server-side middleware) sends it. */
 export interface EventInput {

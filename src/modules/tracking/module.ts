@@ -60,6 +60,8 @@ export default defineModule({
       run: (ctx) => ctx.services.tracking.prune(),
     },
   ],
+  // The privacy export: the events linked to the user (the newest 1000; visitor ids are daily hashes).
+  exportUser: (userId, ctx) => ctx.services.tracking.eventsOf(userId, 1000),
   on: {
     'tracking.goal': async (e, ctx) => {
       const gamification = ctx.services.gamification;

@@ -31,6 +31,18 @@ export interface IngestResult {
   ignored?: 'bot' | 'opted_out';
 }
 
+/** isbot's list is one large regular expression: remember the answer for the user agents seen lately. */
+const botCache = new Map<string, boolean>();
+function isBot(userAgent: string): boolean {
+  let bot = botCache.get(userAgent);
+  if (bot === undefined) {
+    bot = !userAgent || isbot(userAgent);
+    if (botCache.size >= 2000) botCache.delete(botCache.keys().next().value!);
+    botCache.set(userAgent, bot);
+  }
+  return bot;
+}
+
 /** Parses `gamification` keys: `pageview`, `click:<name>`, `custom:<name>`, or `<name>` for any type. */
 function goalOf(map: Record<string, string>, e: RecordedEvent): string | undefined {
   if (e.type === 'pageview') return map.pageview;
@@ -102,7 +114,7 @@ export class TrackingService {
    * writer.ts). Bots and opted-out visitors are answered as if recorded, with nothing written.
    */
   async ingest(sender: Sender, events: EventInput[], opts: { rateLimit?: boolean; botFilter?: boolean } = {}): Promise<IngestResult> {
-    if (this.ctx.config.filterBots && opts.botFilter !== false && (!sender.userAgent || isbot(sender.userAgent))) return { accepted: 0, ignored: 'bot' };
+    if (this.ctx.config.filterBots && opts.botFilter !== false && isBot(sender.userAgent)) return { accepted: 0, ignored: 'bot' };
     if (this.ctx.config.honorDoNotTrack && sender.optedOut) return { accepted: 0, ignored: 'opted_out' };
     const at = this.now();
     const visitor = await this.salts.visitorId(dayOf(at), this.site, sender.ip, sender.userAgent);
@@ -147,6 +159,18 @@ export class TrackingService {
   /** Links a guest's events to the account it became (funnels across sign-up). */
   async mergeGuest(guestId: string, userId: string): Promise<void> {
     await this.db.updateTable('tracking_events').set({ user_id: userId }).where('guest_id', '=', guestId).where('user_id', 'is', null).execute();
+  }
+
+  /** A user's linked events, newest first (privacy export). */
+  async eventsOf(userId: string, limit: number) {
+    const rows = await this.db
+      .selectFrom('tracking_events')
+      .select(['at', 'type', 'name', 'path', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign', 'duration_ms', 'props'])
+      .where('user_id', '=', userId)
+      .orderBy('at', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ ...r, at: new Date(r.at).toISOString(), props: r.props ? (JSON.parse(r.props) as unknown) : null }));
   }
 
   /** Forgets who a user was: their events stay counted, no longer linked to them. */
