@@ -11685,7 +11685,7 @@ export interface paths {
                             duration?: number;
                             name?: string;
                             props?: {
-                                [key: string]: string | number | boolean;
+                                [key: string]: string | number | boolean | null;
                             };
                             referrer?: string;
                             type: "pageview" | "click" | "custom" | "engagement";
@@ -11693,7 +11693,7 @@ export interface paths {
                         }[];
                         name?: string;
                         props?: {
-                            [key: string]: string | number | boolean;
+                            [key: string]: string | number | boolean | null;
                         };
                         referrer?: string;
                         type?: "pageview" | "click" | "custom" | "engagement";
