@@ -12,13 +12,14 @@ import plans from './plans/module.js';
 import tracking from './tracking/module.js';
 import seo from './seo/module.js';
 import legal from './legal/module.js';
+import files from './files/module.js';
 
 /**
  * Modules shipped with Neptuno. Each runs unless `modules.<name>.enabled: false` in neptuno.yaml;
  * those that ship off (`enabledByDefault: false`: payments, plans) run once `enabled: true` says so.
  * Your own modules live outside src/ and are listed in `moduleFiles:` in neptuno.yaml.
  */
-export const builtinModules: AnyModule[] = [auth, guests, users, apiKeys, coupons, gamification, wallet, notifications, payments, plans, tracking, seo, legal];
+export const builtinModules: AnyModule[] = [auth, guests, users, apiKeys, coupons, gamification, wallet, notifications, payments, plans, tracking, seo, legal, files];
 
 // Also by name (re-exported by `neptuno`), for tests and apps that run only some of them.
-export { auth, guests, users, apiKeys, coupons, gamification, wallet, notifications, payments, plans, tracking, seo, legal };
+export { auth, guests, users, apiKeys, coupons, gamification, wallet, notifications, payments, plans, tracking, seo, legal, files };

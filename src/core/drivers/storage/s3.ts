@@ -51,7 +51,7 @@ export class S3Storage implements Storage {
     });
     // The source failing ends the digest with its error, which fails (and aborts) the upload;
     // the upload failing stops the source, so neither waits on the other forever.
-    source.once('error', (err) => digest.destroy(err));
+    source.on('error', (err) => digest.destroy(err));
     source.pipe(digest);
     try {
       await upload.done();
