@@ -63,6 +63,9 @@ const DEFAULT_PURPOSES: Record<string, PurposeInput> = {
     maxBytes: 50 * 1024 * 1024,
     types: ['text/csv', 'text/plain', 'application/json', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
   },
+  // Files the data export and report jobs write (kept a week for their download links).
+  export: { public: false, maxBytes: 200 * 1024 * 1024, types: ['text/csv', 'text/plain', 'application/json', 'application/pdf', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'], uploadedBy: 'admin', orphanHours: 168 },
+  report: { public: false, maxBytes: 200 * 1024 * 1024, types: ['text/csv', 'text/plain', 'application/json', 'application/pdf', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'], uploadedBy: 'admin', orphanHours: 168 },
 };
 
 /** `modules.files` in neptuno.yaml. */

@@ -3,7 +3,8 @@ import { typedDb } from '../../core/db/dialect.js';
 import type { ModuleContext } from '../../core/module.js';
 import type { FilesConfig } from './config.js';
 import type { FilesTables, VariantInfo } from './schema.js';
-import { originalKey, variantKey, type FilesService } from './service.js';
+import type { FilesService } from './service.js';
+import { originalKey, variantKey } from './keys.js';
 
 /** The `full` variant: the whole image re-encoded (no metadata), at most this many pixels a side. */
 const FULL_SIDE = 2048;

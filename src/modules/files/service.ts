@@ -1,4 +1,4 @@
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import { typedDb, typedTrx, forUpdate } from '../../core/db/dialect.js';
 import { newId } from '../../core/ids.js';
@@ -6,7 +6,8 @@ import { badRequest, notFound, problem, unprocessable } from '../../core/http/pr
 import type { ModuleContext } from '../../core/module.js';
 import type { FilesConfig, PurposeInput, Purpose } from './config.js';
 import { Purposes } from './purposes.js';
-import type { FileRow, FilesTables, FilesTrx, VariantInfo } from './schema.js';
+import type { FileRow, FilesTables, FilesTrx } from './schema.js';
+import { EXT, keysOf, limit, multipartTooLarge, originalKey, TooLarge, variantKey } from './keys.js';
 import { cleanName, detectType, HEAD_BYTES, imageSize, isImage, readHead } from './sniff.js';
 import { viewOf, type FileView } from './view.js';
 
@@ -22,32 +23,6 @@ export interface CreateFileInput {
   contentType?: string;
 }
 
-const EXT: Record<string, string> = {
-  'application/pdf': 'pdf',
-  'text/csv': 'csv',
-  'text/plain': 'txt',
-  'application/json': 'json',
-  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'xlsx',
-};
-
-class TooLarge extends Error {
-  constructor() {
-    super('file larger than its purpose allows');
-  }
-}
-
-/** Counts bytes through; fails the stream as soon as there are more than max. */
-function limit(max: number): Transform {
-  let n = 0;
-  return new Transform({
-    transform(chunk: Buffer, _e, cb) {
-      n += chunk.length;
-      cb(n > max ? new TooLarge() : null, chunk);
-    },
-  });
-}
-
-const multipartTooLarge = (err: unknown) => (err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE';
 
 /**
  * Uploads for every module (`ctx.services.files`, docs/files.md): validated by content, stored
@@ -166,6 +141,11 @@ export class FilesService {
     return err;
   }
 
+  /** `create` under the name the data import/export helper calls (tenantId is not kept yet). */
+  upload(input: Omit<CreateFileInput, 'ownerId'> & { ownerId?: string | null; tenantId?: string | null }): Promise<FileView> {
+    return this.create({ purpose: input.purpose, ownerId: input.ownerId ?? null, stream: input.stream, filename: input.filename, contentType: input.contentType });
+  }
+
   private tooLarge(name: string, purpose: Purpose) {
     return problem(413, 'file_too_large', { params: { purpose: name, max: purpose.maxBytes } });
   }
@@ -199,13 +179,13 @@ export class FilesService {
   }
 
   /** The stored bytes of a ready file (an image's re-encoded `full` variant), e.g. for an import to parse. */
-  async open(id: string): Promise<{ file: FileView; body: Readable; size: number; contentType: string }> {
+  async open(id: string): Promise<{ file: FileView; body: Readable; stream: Readable; size: number; contentType: string }> {
     const row = await this.row(id);
     if (!row) throw notFound('file_not_found');
     if (row.status !== 'ready') throw problem(409, 'file_not_ready');
     const obj = await this.ctx.storage.get(row.key);
     if (!obj) throw notFound('file_not_found');
-    return { file: await this.view(row), body: obj.body, size: obj.size, contentType: obj.contentType };
+    return { file: await this.view(row), body: obj.body, stream: obj.body, size: obj.size, contentType: obj.contentType };
   }
 
   /**
@@ -312,13 +292,3 @@ export class FilesService {
 const liveFiles = (trx: FilesTrx) => trx.selectFrom('files').selectAll().where('deleted_at', 'is', null);
 type LiveFiles = ReturnType<typeof liveFiles>;
 
-export const originalKey = (id: string) => `files/${id}/original`;
-
-/** Variants of public images carry the upload's content hash: a new image is always a new URL. */
-export const variantKey = (id: string, isPublic: boolean, sha256: string, variant: string) =>
-  isPublic ? `public/files/${id}/${sha256.slice(0, 16)}/${variant}.webp` : `files/${id}/${variant}.webp`;
-
-function keysOf(row: FileRow): string[] {
-  const variants = Object.values(JSON.parse(row.variants) as Record<string, VariantInfo>).map((v) => v.key);
-  return [...new Set([row.key, originalKey(row.id), ...variants])];
-}
