@@ -47,6 +47,7 @@ import { installRequestContext } from './audit/context.js';
 import { importMigrations, installImports } from './imports/index.js';
 import { heartbeatMigrations, startHeartbeat } from './backup/heartbeat.js';
 import { scheduledBackup } from './backup/scheduled.js';
+import { installExports } from './exports/index.js';
 
 export { createLogger } from './log.js';
 
@@ -272,6 +273,7 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
     if (storage instanceof LocalStorage) installStorageRoute(server, storage);
     await server.register(async (scope) => kernelAdminRoutes(scope as App, ctx), { prefix: '/v1/admin' });
     await installImports(server, ctx, modules, contexts, config.imports);
+    await installExports(server, ctx);
 
     if (config.realtime.enabled) await installRealtimeRoute(server, realtime, access, rateLimiter);
     await mountModuleRoutes(server, modules, contexts, ctx);
