@@ -61,3 +61,8 @@ export { verifyServiceJwt } from './modules/auth/jwt.js';
 export type { NotificationChannel, Delivery, DeliveryContent, ChannelResult, ChannelContext, ChannelRetryPolicy, Recipient } from './modules/notifications/channels/contract.js';
 // Mail (docs/mail.md): template and message types for `mail: { templates }` and `ctx.mail`.
 export type { Mail, MailJob, MailRequest, MailSendOptions, MailTemplate, MailTemplates, MailTemplateSource, RawMail, RenderedMail, TemplateMail } from './core/mail/types.js';
+// Data in and out (docs/imports.md, docs/reports.md): spreadsheet imports, reports, formula-safe cells.
+export { defineImport, type ImportDefinition, type ImportBatchContext, type ImportCheckContext } from './core/imports/types.js';
+export { safeCell } from './core/imports/safe-cell.js';
+export { defineReport, type ReportDefinition, type ReportData, type ReportQueryContext } from './core/reports/types.js';
+export type { MailAttachment } from './core/mail/types.js';

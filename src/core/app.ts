@@ -48,6 +48,7 @@ import { importMigrations, installImports } from './imports/index.js';
 import { heartbeatMigrations, startHeartbeat } from './backup/heartbeat.js';
 import { scheduledBackup } from './backup/scheduled.js';
 import { installExports } from './exports/index.js';
+import { installReports, reportMigrations } from './reports/index.js';
 
 export { createLogger } from './log.js';
 
@@ -82,7 +83,7 @@ export interface NeptunoApp {
 /** Every migration the kernel and the given modules own (disabled modules too: enabling is a flip). */
 export function migrationSources(modules: AnyModule[]): MigrationSource[] {
   return [
-    { owner: 'core', migrations: { ...settingsMigrations, ...queueMigrations, ...lockMigrations, ...mailMigrations, ...idempotencyMigrations, ...outboxMigrations, ...auditMigrations, ...importMigrations, ...heartbeatMigrations } },
+    { owner: 'core', migrations: { ...settingsMigrations, ...queueMigrations, ...lockMigrations, ...mailMigrations, ...idempotencyMigrations, ...outboxMigrations, ...auditMigrations, ...importMigrations, ...heartbeatMigrations, ...reportMigrations } },
     ...modules.filter((m) => m.migrations).map((m) => ({ owner: m.name, migrations: m.migrations! })),
   ];
 }
@@ -274,6 +275,7 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
     await server.register(async (scope) => kernelAdminRoutes(scope as App, ctx), { prefix: '/v1/admin' });
     await installImports(server, ctx, modules, contexts, config.imports);
     await installExports(server, ctx);
+    await installReports(server, ctx, modules, contexts, cron);
 
     if (config.realtime.enabled) await installRealtimeRoute(server, realtime, access, rateLimiter);
     await mountModuleRoutes(server, modules, contexts, ctx);

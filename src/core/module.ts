@@ -25,6 +25,7 @@ import type { ChannelDefinition } from './realtime/channels.js';
 import type { RealtimePublisher } from './realtime/realtime.js';
 import type { Audit } from './audit/audit.js';
 import type { AnyImport } from './imports/types.js';
+import type { ReportDefinition } from './reports/types.js';
 
 /**
  * Services other modules may call, keyed by name. Each module declares its own by merging:
@@ -195,6 +196,8 @@ export interface ModuleDefinition<S extends TObject = TObject, N extends string 
    * `<module>.<name>` under /v1/admin/imports.
    */
   imports?: AnyImport[];
+  /** Reports rendered as HTML/PDF on demand or on a schedule (`defineReport`, docs/reports.md), named `<module>.<name>`. */
+  reports?: ReportDefinition[];
   /** Email templates per locale, sent as `<module>.<name>` with `ctx.mail.send` (docs/mail.md). */
   mail?: { templates: MailTemplates };
   /** Problem titles/details and other strings, per locale, keyed by code. */

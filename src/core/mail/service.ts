@@ -6,7 +6,22 @@ import { verifySmtp } from '../drivers/mail/smtp.js';
 import type { JobOptions, Queue } from '../drivers/queue/contract.js';
 import type { Locale } from '../i18n/index.js';
 import { MailTemplateRegistry } from './templates.js';
-import type { Mail, MailJob, MailRequest, MailSendOptions, RenderedMail } from './types.js';
+import type { Mail, MailAttachment, MailJob, MailRequest, MailSendOptions, RenderedMail } from './types.js';
+
+const MAX_ATTACHMENT_BASE64 = Math.ceil((10 * 1_048_576 * 4) / 3);
+
+/** Attachments as given, checked: a name without path or control characters, a content type, base64 within 10 MB. */
+function checkAttachments(list: MailAttachment[]): MailAttachment[] {
+  let total = 0;
+  for (const a of list) {
+    if (typeof a.filename !== 'string' || !/^[^/\\\x00-\x1f]{1,200}$/.test(a.filename)) throw new TypeError(`Bad attachment name: ${JSON.stringify(a.filename)}`);
+    if (typeof a.contentType !== 'string' || !/^[\w.+-]+\/[\w.+-]+$/.test(a.contentType)) throw new TypeError(`Bad attachment type: ${JSON.stringify(a.contentType)}`);
+    if (typeof a.content !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(a.content)) throw new TypeError('Attachment content must be base64');
+    total += a.content.length;
+  }
+  if (total > MAX_ATTACHMENT_BASE64) throw new TypeError('Attachments over 10 MB');
+  return list.map(({ filename, contentType, content }) => ({ filename, contentType, content }));
+}
 
 /** The kernel's job that hands a rendered email to the transport. */
 export const MAIL_JOB = 'core.mail.send';
@@ -79,7 +94,9 @@ export class KernelMail implements Mail {
     if (message.replyTo !== undefined && !ADDRESS.test(message.replyTo.trim())) throw new TypeError(`Not one email address: ${JSON.stringify(message.replyTo)}`);
     checkMailHeaders(message.headers);
     const mail = { ...message, to: message.to.trim() };
-    return 'template' in mail ? this.templates.renderTemplate(mail) : this.templates.renderRaw(mail);
+    const rendered = 'template' in mail ? this.templates.renderTemplate(mail) : this.templates.renderRaw(mail);
+    if (message.attachments?.length) rendered.attachments = checkAttachments(message.attachments);
+    return rendered;
   }
 
   has(template: string): boolean {

@@ -30,6 +30,16 @@ export type MailTemplates = Record<string, MailTemplate>;
  */
 export type MailHeaders = Record<string, string>;
 
+/**
+ * A file attached to an email (a report's PDF). `content` is base64, because the email travels
+ * as a job payload (JSON) until it is sent; at most 10 MB of attachments per email.
+ */
+export interface MailAttachment {
+  filename: string;
+  contentType: string;
+  content: string;
+}
+
 /** An email from a registered template. `data` fills its `{{slots}}`; a slot left out is an error. */
 export interface TemplateMail {
   to: string;
@@ -40,6 +50,7 @@ export interface TemplateMail {
   replyTo?: string;
   /** Extra header fields (see MailHeaders). */
   headers?: MailHeaders;
+  attachments?: MailAttachment[];
 }
 
 /** An email written by the caller, sent as given (no layout). Without `text`, it is derived from `html`. */
@@ -51,6 +62,7 @@ export interface RawMail {
   replyTo?: string;
   /** Extra header fields (see MailHeaders). */
   headers?: MailHeaders;
+  attachments?: MailAttachment[];
 }
 
 export type MailRequest = TemplateMail | RawMail;
@@ -63,6 +75,7 @@ export interface RenderedMail {
   html?: string;
   replyTo?: string;
   headers?: MailHeaders;
+  attachments?: MailAttachment[];
 }
 
 /** Name, payload and options of the mail job, for `trx.enqueue(job.name, job.payload, job.opts)`. */

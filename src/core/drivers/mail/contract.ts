@@ -7,6 +7,8 @@ export interface MailMessage {
   replyTo?: string;
   /** Extra header fields, already checked by ctx.mail (List-Unsubscribe…). */
   headers?: Record<string, string>;
+  /** Files, content in base64 (kernel mail: at most 10 MB in all). */
+  attachments?: Array<{ filename: string; contentType: string; content: string }>;
 }
 
 /**

@@ -21,7 +21,12 @@ export function createSmtpMailer(opts: { url: string; from: string; timeoutMs?: 
   });
   return {
     async send(message: MailMessage) {
-      await transport.sendMail({ from: opts.from, ...message });
+      const { attachments, ...rest } = message;
+      await transport.sendMail({
+        from: opts.from,
+        ...rest,
+        ...(attachments?.length ? { attachments: attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: Buffer.from(a.content, 'base64') })) } : {}),
+      });
     },
     async close() {
       transport.close();
