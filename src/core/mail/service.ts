@@ -14,6 +14,7 @@ const MAX_ATTACHMENT_BASE64 = Math.ceil((10 * 1_048_576 * 4) / 3);
 function checkAttachments(list: MailAttachment[]): MailAttachment[] {
   let total = 0;
   for (const a of list) {
+    // eslint-disable-next-line no-control-regex -- control characters are what the check refuses
     if (typeof a.filename !== 'string' || !/^[^/\\\x00-\x1f]{1,200}$/.test(a.filename)) throw new TypeError(`Bad attachment name: ${JSON.stringify(a.filename)}`);
     if (typeof a.contentType !== 'string' || !/^[\w.+-]+\/[\w.+-]+$/.test(a.contentType)) throw new TypeError(`Bad attachment type: ${JSON.stringify(a.contentType)}`);
     if (typeof a.content !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(a.content)) throw new TypeError('Attachment content must be base64');
