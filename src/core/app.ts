@@ -24,6 +24,7 @@ import { installErrorHandling } from './http/errors.js';
 import { Health, installHealth } from './http/health.js';
 import { installOperatorMetrics } from './metrics/index.js';
 import { createErrorReporter } from './telemetry/errors.js';
+import { startTracing } from './telemetry/tracing.js';
 import { reportJobFailures, reportRequestError, wrapQueueHandlers, type JobWrapper } from './telemetry/hooks.js';
 import { ApiCalls } from './http/api-calls.js';
 import { installIdempotency } from './http/idempotency.js';
@@ -115,6 +116,10 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
   closers.push(() => database.destroy());
 
   try {
+    // Without tracing.endpoint: null, and OpenTelemetry is never loaded. Before the drivers: the
+    // Redis instrumentation must see ioredis loaded.
+    const tracing = await startTracing(config, database, log);
+    if (tracing) closers.push(() => tracing.shutdown());
     const migrations = migrationSources(opts.modules);
     if (opts.migrate !== false) await migrateDatabase(database, migrations);
     // Replicas sharing this database must share the secret: refuse to start with another one.
@@ -132,6 +137,7 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
     // Before anything registers a job handler (mail, outbox deliveries, modules).
     const jobWrappers: JobWrapper[] = [];
     if (errors.enabled) jobWrappers.push(reportJobFailures(errors));
+    if (tracing) jobWrappers.push(tracing.wrapJob);
     wrapQueueHandlers(queue, jobWrappers);
 
     const events = new EventBus(log);
@@ -243,6 +249,8 @@ export async function createApp(opts: CreateAppOptions): Promise<NeptunoApp> {
     settings.onUpdate((keys) => realtime.publish('admin', { event: 'settings.changed', settings: keys.map((key) => ({ key, value: settings.get(key) })) }));
 
     const server = await createServer(config, log, opts.secret);
+    // Before any route: handlers are wrapped as they are added.
+    tracing?.installHttp(server);
     // Records every route and the scope it declares (keys, OpenAPI, tests): before any route.
     server.addHook('onRoute', access.scopes.onRoute);
     closers.unshift(() => server.close());

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { AppConfig } from './config/schema.js';
 
@@ -53,12 +54,28 @@ function boundedDestination(fd: number): SonicBoomLike {
   return stream;
 }
 
-export function createLogger(config: Pick<AppConfig, 'log'>, fd = 1): Logger {
+/**
+ * With tracing on, lines written inside a span (jobs, handlers) carry its trace and span ids
+ * (request lines get them from the request's logger). Without it, no mixin: nothing per line.
+ */
+function traceMixin(config: Partial<Pick<AppConfig, 'tracing'>>): (() => object) | undefined {
+  if (!config.tracing?.endpoint) return undefined;
+  const { context, trace } = createRequire(import.meta.url)('@opentelemetry/api') as typeof import('@opentelemetry/api');
+  return () => {
+    const span = trace.getSpan(context.active());
+    if (!span) return {};
+    const { traceId, spanId } = span.spanContext();
+    return { traceId, spanId };
+  };
+}
+
+export function createLogger(config: Pick<AppConfig, 'log'> & Partial<Pick<AppConfig, 'tracing'>>, fd = 1): Logger {
   const destination = boundedDestination(fd);
   const logger = pino(
     {
       level: config.log.level,
       base: { app: 'neptuno' },
+      mixin: traceMixin(config),
       redact: {
         // Exact paths only: wildcard paths make pino walk every object on every log line.
         paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'password', 'secret', 'token'],

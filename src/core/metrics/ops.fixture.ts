@@ -13,7 +13,7 @@ declare module '../events.js' {
 }
 
 /** What the handlers do; tests set these. */
-export const opsHooks = { handlerFails: 0, handlerCalls: 0 };
+export const opsHooks = { handlerFails: 0, handlerCalls: 0, outgoingUrl: '' };
 
 export const opsModule = defineModule({
   name: 'ops',
@@ -43,6 +43,14 @@ export const opsModule = defineModule({
     app.get('/count', { config: { scope: 'public' }, schema: { response: { 200: Type.Object({ n: Type.Number() }) } } }, async () => {
       const row = await sql<{ n: number }>`select count(*) as n from neptuno_jobs`.execute(ctx.db);
       return { n: Number(row.rows[0].n) };
+    });
+    app.get('/cached', { config: { scope: 'public' }, schema: { response: { 200: Type.Object({ n: Type.Number() }) } } }, async () => ({
+      n: await ctx.cache.getOrSet('ops:cached', 60_000, async () => 7),
+    }));
+    app.get('/outgoing', { config: { scope: 'public' }, schema: { response: { 200: Type.Object({ status: Type.Number() }) } } }, async () => {
+      const res = await fetch(opsHooks.outgoingUrl);
+      await res.text();
+      return { status: res.status };
     });
     app.get('/boom', { config: { scope: 'public' } }, async (req) => {
       await req.actor();
