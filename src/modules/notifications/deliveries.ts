@@ -122,7 +122,8 @@ export class DeliveryEngine {
     let status: DeliveryStatus = result.status;
     let delayMs: number | null = null;
     if (status === 'failed') {
-      if (result.retryable !== false && attempts < policy.attempts) delayMs = backoffDelay(policy, attempts);
+      // A provider's Retry-After wins over a shorter backoff: retrying earlier only earns another 429.
+      if (result.retryable !== false && attempts < policy.attempts) delayMs = Math.max(backoffDelay(policy, attempts), Math.min(result.retryAfterMs ?? 0, 86_400_000));
       else status = 'dead';
     }
     const now = new Date();

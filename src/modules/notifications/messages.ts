@@ -1,4 +1,5 @@
 import type { Messages } from '../../core/i18n/index.js';
+import { pushMessages } from './push-messages.js';
 
 export const messages: Record<'es' | 'en', Messages> = {
   es: {
@@ -28,6 +29,7 @@ export const messages: Record<'es' | 'en', Messages> = {
     'news_not_dismissible.detail': 'Esta novedad no se puede descartar.',
     news_invalid: 'Novedad no válida',
     'news_invalid.detail': '{reason}',
+    ...pushMessages.es,
   },
   en: {
     notification_type_unknown: 'Unknown notification type',
@@ -56,5 +58,6 @@ export const messages: Record<'es' | 'en', Messages> = {
     'news_not_dismissible.detail': 'This news item cannot be dismissed.',
     news_invalid: 'Invalid news item',
     'news_invalid.detail': '{reason}',
+    ...pushMessages.en,
   },
 };

@@ -55,17 +55,20 @@ export default defineModule({
         const { guestId, userId } = p as { guestId: string; userId: string };
         await service.inbox.merge(guestId, userId);
         await service.news.merge(guestId, userId);
+        await service.push.merge(guestId, userId);
       },
       'guest.expired': async (p) => {
         const { guestIds } = p as { guestIds: string[] };
         for (const id of guestIds) await service.inbox.forget({ type: 'guest', id });
         await service.news.forget('guest', guestIds);
+        for (const id of guestIds) await service.push.forget({ type: 'guest', id });
       },
       'user.deleted': async (p) => {
         const { userId } = p as { userId: string };
         await service.inbox.forget({ type: 'user', id: userId });
         await service.preferences.forget(userId);
         await service.news.forget('user', [userId]);
+        await service.push.forget({ type: 'user', id: userId });
       },
     });
     return { notifications: service };
@@ -80,6 +83,9 @@ export default defineModule({
     await notificationAdminRoutes(app, ctx);
     await webhookAdminRoutes(app, ctx);
   },
+  // Channels' own start-up (the VAPID key pair is created here, once per database).
+  start: (ctx) => ctx.services.notifications.startChannels(),
+  stop: (ctx) => ctx.services.notifications.stopChannels(),
   jobs: {
     fanout: (p, ctx) => ctx.services.notifications.fanOut.run(p.id),
     deliver: (p, ctx) => ctx.services.notifications.engine.run(p.deliveryId, p.attempts),
@@ -110,6 +116,7 @@ export default defineModule({
         const oldHooks = whDb.selectFrom('notif_webhook_deliveries').select('id').where('updated_at', '<', deliveryCutoff).where('status', 'in', ['succeeded', 'dead']);
         await whDb.deleteFrom('notif_webhook_attempts').where('delivery_id', 'in', oldHooks).execute();
         await whDb.deleteFrom('notif_webhook_deliveries').where('updated_at', '<', deliveryCutoff).where('status', 'in', ['succeeded', 'dead']).execute();
+        await ctx.services.notifications.push.receipts.prune(ctx.config.deliveryKeepDays);
       },
     },
   ],

@@ -5,6 +5,7 @@ import { Problem, PublicNewsSchema } from './api.js';
 import type { NotificationsConfig } from './config.js';
 import type { NotificationService } from './service.js';
 import { unsubscribePage } from './unsubscribe-page.js';
+import { webPushPublicRoutes } from './push-routes.js';
 
 const TokenQuery = Type.Object({ token: Type.String({ minLength: 3, maxLength: 1024 }) }, { additionalProperties: false });
 
@@ -73,4 +74,6 @@ export async function notificationPublicRoutes(app: App, ctx: ModuleContext<Noti
       return reply.type('text/html; charset=utf-8').send(unsubscribePage(locale, c.type, request.query.token, true) as never);
     },
   );
+
+  await webPushPublicRoutes(app, ctx);
 }

@@ -4,6 +4,7 @@ import type { App, ModuleContext } from '../../core/module.js';
 import { IdParams, InboxItemSchema, InboxPage, PreferencesPatch, PreferencesSchema, Problem } from './api.js';
 import type { NotificationsConfig } from './config.js';
 import type { InboxOwner } from './inbox.js';
+import { webPushRoutes } from './push-routes.js';
 import type { NotificationService } from './service.js';
 
 /** Mounted under /v1/notifications: the caller's inbox (users and guests) and preferences (users). */
@@ -109,4 +110,6 @@ export async function notificationRoutes(app: App, ctx: ModuleContext<Notificati
       return reply.code(204).send(null);
     },
   );
+
+  await webPushRoutes(app, ctx);
 }

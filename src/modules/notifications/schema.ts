@@ -1,6 +1,7 @@
 import type { Kysely, Migration, Transaction } from 'kysely';
 import { columnTypes, type Timestamp } from '../../core/db/dialect.js';
 import type { TxConsequences } from '../../core/outbox/outbox.js';
+import { pushMigrations } from './push-schema.js';
 
 export type RecipientType = 'user' | 'guest';
 /** A delivery to a bare address (one-time codes): the recipient id is the email or E.164 number itself. */
@@ -317,4 +318,6 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('notif_notifications').dropColumn('sealed').execute();
     },
   },
+  // Push targets (web push subscriptions, device tokens), the VAPID keys and push receipts: push-schema.ts.
+  ...pushMigrations,
 };

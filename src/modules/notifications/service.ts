@@ -11,6 +11,7 @@ import { FanOut } from './fanout.js';
 import { Inbox } from './inbox.js';
 import { News } from './news.js';
 import { Preferences } from './preferences.js';
+import { Push } from './push.js';
 import { sendNotification, type SendInput, type SendResult } from './send.js';
 import { TypeRegistry } from './types.js';
 import { UnsubscribeLinks } from './unsubscribe.js';
@@ -35,6 +36,8 @@ export class NotificationService {
   readonly digests: Digests;
   /** Outgoing webhooks: endpoints, deliveries, the `webhook` channel. */
   readonly webhooks: Webhooks;
+  /** Web push subscriptions, device tokens and the push channels switched on in neptuno.yaml. */
+  readonly push: Push;
 
   constructor(private readonly ctx: ModuleContext<NotificationsConfig>) {
     this.channels = new ChannelRegistry(ctx.config.channels, ctx.config.retry);
@@ -53,6 +56,7 @@ export class NotificationService {
     this.webhooks = new Webhooks(ctx, this.types);
     if (ctx.config.webhooks.enabled) this.channels.register(this.webhooks.channel());
     registerTwilioChannels((c) => this.channels.register(c), ctx.config.twilio, ctx.appConfig.server.publicUrl);
+    this.push = new Push(ctx, this.channels);
   }
 
   /**
@@ -76,6 +80,16 @@ export class NotificationService {
   /** A provider's later word on a sent message (see DeliveryEngine.reportStatus). */
   reportStatus(channel: string, providerMessageId: string, status: 'sent' | 'delivered' | 'bounced' | 'failed', error?: string): Promise<boolean> {
     return this.engine.reportStatus(channel, providerMessageId, status, error);
+  }
+
+  /** Runs every channel's `start` (keys, configuration checks) once the app's services exist. */
+  async startChannels(): Promise<void> {
+    for (const channel of this.channels.all()) await channel.start?.(this.engine.channelContext(channel.name));
+  }
+
+  /** Runs every channel's `stop` (connection pools) at shutdown. */
+  async stopChannels(): Promise<void> {
+    for (const channel of this.channels.all()) await channel.stop?.();
   }
 
   /** Moves a failed or dead delivery back to the queue. */

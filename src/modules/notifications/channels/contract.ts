@@ -84,6 +84,11 @@ export interface ChannelResult {
   status: 'sent' | 'delivered' | 'failed' | 'bounced';
   providerMessageId?: string;
   retryable?: boolean;
+  /**
+   * The provider's Retry-After (429, 503), in ms: the next try waits at least this long (capped at
+   * a day) instead of the backoff alone.
+   */
+  retryAfterMs?: number;
   /** Short reason, kept in the attempt record and the admin list (no secrets, no message bodies). */
   error?: string;
 }
