@@ -52,6 +52,8 @@ export function retryAfterMs(header: string | string[] | null | undefined, now =
  */
 export interface TargetOutcome {
   kind: 'sent' | 'gone' | 'retry' | 'fatal';
+  /** For `gone`: expired/unregistered (`gone`) or refused as not a valid token (`invalid`); the removal metric's label. */
+  reason?: 'gone' | 'invalid';
   error?: string;
   retryAfterMs?: number;
   providerMessageId?: string;

@@ -1,11 +1,15 @@
 import type { ModuleContext } from '../../core/module.js';
+import { fcmChannel } from './channels/fcm.js';
 import { webPushChannel } from './channels/webpush.js';
+import { Devices } from './devices.js';
+import { FcmClient, loadServiceAccount } from './fcm-client.js';
 import type { ChannelRegistry } from './channels/registry.js';
 import type { NotificationsConfig } from './config.js';
 import { pushTargetsRemovedCounter } from './metrics.js';
 import { PushReceipts } from './push-receipts.js';
 import type { PushTables } from './push-schema.js';
-import { readSettings, WebPushSettingsSchema } from './push-settings.js';
+import type { DeviceProvider } from './push-schema.js';
+import { FcmSettingsSchema, readSettings, WebPushSettingsSchema } from './push-settings.js';
 import { typedDb } from '../../core/db/dialect.js';
 import { VapidKeyStore } from './webpush-keys.js';
 import { WebPushSubscriptions, type PushOwner } from './webpush-subscriptions.js';
@@ -19,12 +23,18 @@ export class Push {
   /** Null when the webpush channel is off. */
   readonly webpush: { keys: VapidKeyStore; subscriptions: WebPushSubscriptions } | null = null;
   readonly receipts: PushReceipts;
+  /** Device tokens of the mobile providers (FCM, OneSignal). */
+  readonly devices: Devices;
+  /** The providers switched on, and how each addresses a recipient. */
+  private readonly providers = new Map<DeviceProvider, { target: 'devices' | 'external_id' }>();
 
   constructor(
     private readonly ctx: ModuleContext<NotificationsConfig>,
     channels: ChannelRegistry,
   ) {
     this.receipts = new PushReceipts(ctx);
+    const limits = new Map<DeviceProvider, number>();
+    this.devices = new Devices(ctx, (p) => limits.get(p) ?? 10);
     const removed = pushTargetsRemovedCounter(ctx.metrics);
     const section = (name: string) => {
       const s = ctx.config.channels[name] as (Record<string, unknown> & { enabled?: boolean }) | undefined;
@@ -38,6 +48,22 @@ export class Push {
       this.webpush = { keys, subscriptions };
       channels.register(webPushChannel({ settings, keys, subscriptions, receipts: this.receipts, removed, publicUrl: ctx.appConfig.server.publicUrl }));
     }
+    const fcm = section('fcm');
+    if (fcm) {
+      const settings = readSettings('fcm', FcmSettingsSchema, fcm);
+      const source = settings.serviceAccount ?? process.env.FCM_SERVICE_ACCOUNT;
+      if (!source) throw new Error('modules.notifications.channels.fcm is on but has no service account: set FCM_SERVICE_ACCOUNT (the key JSON, or a path to it) or channels.fcm.serviceAccount');
+      const client = new FcmClient({ account: loadServiceAccount(source), projectId: settings.projectId, baseUrl: settings.baseUrl, tokenUrl: settings.tokenUrl, timeoutMs: settings.timeoutMs });
+      limits.set('fcm', settings.maxPerOwner);
+      this.providers.set('fcm', { target: 'devices' });
+      channels.register(fcmChannel({ client, devices: this.devices, receipts: this.receipts, removed, settings, publicUrl: ctx.appConfig.server.publicUrl }));
+    }
+  }
+
+  /** Whether devices of this provider are registered and used (its channel is on and sends to devices). */
+  acceptsDevices(provider: DeviceProvider): 'yes' | 'off' | 'external_id' {
+    const p = this.providers.get(provider);
+    return !p ? 'off' : p.target === 'devices' ? 'yes' : 'external_id';
   }
 
   /** A guest signed up: their browsers and devices now reach the account. */

@@ -4,6 +4,7 @@ import type { App, ModuleContext } from '../../core/module.js';
 import { IdParams, InboxItemSchema, InboxPage, PreferencesPatch, PreferencesSchema, Problem } from './api.js';
 import type { NotificationsConfig } from './config.js';
 import type { InboxOwner } from './inbox.js';
+import { deviceRoutes } from './device-routes.js';
 import { webPushRoutes } from './push-routes.js';
 import type { NotificationService } from './service.js';
 
@@ -112,4 +113,5 @@ export async function notificationRoutes(app: App, ctx: ModuleContext<Notificati
   );
 
   await webPushRoutes(app, ctx);
+  await deviceRoutes(app, ctx);
 }
