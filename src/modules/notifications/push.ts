@@ -1,5 +1,6 @@
 import type { ModuleContext } from '../../core/module.js';
 import { fcmChannel } from './channels/fcm.js';
+import { oneSignalChannel } from './channels/onesignal.js';
 import { webPushChannel } from './channels/webpush.js';
 import { Devices } from './devices.js';
 import { FcmClient, loadServiceAccount } from './fcm-client.js';
@@ -9,7 +10,7 @@ import { pushTargetsRemovedCounter } from './metrics.js';
 import { PushReceipts } from './push-receipts.js';
 import type { PushTables } from './push-schema.js';
 import type { DeviceProvider } from './push-schema.js';
-import { FcmSettingsSchema, readSettings, WebPushSettingsSchema } from './push-settings.js';
+import { FcmSettingsSchema, OneSignalSettingsSchema, readSettings, WebPushSettingsSchema } from './push-settings.js';
 import { typedDb } from '../../core/db/dialect.js';
 import { VapidKeyStore } from './webpush-keys.js';
 import { WebPushSubscriptions, type PushOwner } from './webpush-subscriptions.js';
@@ -57,6 +58,16 @@ export class Push {
       limits.set('fcm', settings.maxPerOwner);
       this.providers.set('fcm', { target: 'devices' });
       channels.register(fcmChannel({ client, devices: this.devices, receipts: this.receipts, removed, settings, publicUrl: ctx.appConfig.server.publicUrl }));
+    }
+    const os = section('onesignal');
+    if (os) {
+      const settings = readSettings('onesignal', OneSignalSettingsSchema, os);
+      const appId = settings.appId ?? process.env.ONESIGNAL_APP_ID;
+      const restApiKey = settings.restApiKey ?? process.env.ONESIGNAL_REST_API_KEY;
+      if (!appId || !restApiKey) throw new Error('modules.notifications.channels.onesignal is on but ONESIGNAL_APP_ID and ONESIGNAL_REST_API_KEY (or channels.onesignal.appId / restApiKey) are not both set');
+      limits.set('onesignal', settings.maxPerOwner);
+      this.providers.set('onesignal', { target: settings.target === 'external_id' ? 'external_id' : 'devices' });
+      channels.register(oneSignalChannel({ settings: { ...settings, appId, restApiKey }, devices: this.devices, removed, publicUrl: ctx.appConfig.server.publicUrl }));
     }
   }
 
