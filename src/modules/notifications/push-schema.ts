@@ -69,7 +69,7 @@ export interface PushTables {
 }
 
 export const pushMigrations: Record<string, Migration> = {
-  '0003_push_targets': {
+  '0005_push_targets': {
     async up(db) {
       const { timestamp: ts } = columnTypes(db);
       await db.schema

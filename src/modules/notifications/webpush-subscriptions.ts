@@ -26,6 +26,9 @@ export interface WebPushSubscriptionView {
   updatedAt: string;
 }
 
+/** The owner of a recipient's browsers and devices; null for a bare address (a one-time code to a phone or email), which has none. */
+export const ownerOf = (r: { kind: string; id: string }): PushOwner | null => (r.kind === 'user' || r.kind === 'guest' ? { type: r.kind, id: r.id } : null);
+
 export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const B64URL = /^[A-Za-z0-9_-]+={0,2}$/;
 

@@ -3,6 +3,7 @@ import type { Devices } from '../devices.js';
 import { FcmAuthError, type FcmClient, type FcmMessage, type FcmSendResult } from '../fcm-client.js';
 import { summarize, type PushReceipts, type TargetOutcome } from '../push-receipts.js';
 import type { FcmSettings } from '../push-settings.js';
+import { ownerOf } from '../webpush-subscriptions.js';
 import type { Delivery, NotificationChannel } from './contract.js';
 
 export interface FcmDeps {
@@ -44,9 +45,9 @@ export function fcmChannel(deps: FcmDeps): NotificationChannel {
   return {
     name: 'fcm',
     retry: { attempts: 6, backoffMs: 10_000 },
-    canReach: (r) => devices.any({ type: r.kind, id: r.id }, 'fcm'),
+    canReach: (r) => (ownerOf(r) ? devices.any(ownerOf(r)!, 'fcm') : false),
     async send(d) {
-      const rows = await devices.rows({ type: d.recipient.kind, id: d.recipient.id }, 'fcm');
+      const rows = (ownerOf(d.recipient) ? await devices.rows(ownerOf(d.recipient)!, 'fcm') : []);
       if (!rows.length) return { status: 'bounced', retryable: false, error: 'no FCM device left' };
       const reached = await receipts.reached(d.id);
       const pending = rows.filter((r) => !reached.has(r.id));

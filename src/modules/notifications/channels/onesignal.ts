@@ -1,6 +1,7 @@
 import type { Counter } from 'prom-client';
 import type { Devices } from '../devices.js';
 import { retryAfterMs } from '../push-receipts.js';
+import { ownerOf } from '../webpush-subscriptions.js';
 import type { OneSignalSettings } from '../push-settings.js';
 import type { ChannelResult, Delivery, NotificationChannel } from './contract.js';
 
@@ -52,9 +53,9 @@ export function oneSignalChannel(deps: OneSignalDeps): NotificationChannel {
     name: 'onesignal',
     retry: { attempts: 6, backoffMs: 10_000 },
     // external_id is the account's id: guests are reached through registered subscriptions only.
-    canReach: (r) => (byAlias ? r.kind === 'user' : devices.any({ type: r.kind, id: r.id }, 'onesignal')),
+    canReach: (r) => (byAlias ? r.kind === 'user' : (ownerOf(r) ? devices.any(ownerOf(r)!, 'onesignal') : false)),
     async send(d): Promise<ChannelResult> {
-      const rows = byAlias ? [] : await devices.rows({ type: d.recipient.kind, id: d.recipient.id }, 'onesignal');
+      const rows = byAlias ? [] : (ownerOf(d.recipient) ? await devices.rows(ownerOf(d.recipient)!, 'onesignal') : []);
       if (!byAlias && !rows.length) return { status: 'bounced', retryable: false, error: 'no OneSignal subscription left' };
       let res: Response;
       try {

@@ -7,6 +7,7 @@ import { retryAfterMs, summarize } from '../push-receipts.js';
 import type { WebPushSettings } from '../push-settings.js';
 import type { VapidKeyStore } from '../webpush-keys.js';
 import type { WebPushSubscriptions } from '../webpush-subscriptions.js';
+import { ownerOf } from '../webpush-subscriptions.js';
 import type { Delivery, NotificationChannel } from './contract.js';
 
 /** Push services refuse bodies over 4096 bytes; aes128gcm adds 86 (header) + 16 (tag) + 1 (padding). */
@@ -66,7 +67,7 @@ export function webPushChannel(deps: WebPushDeps): NotificationChannel {
   return {
     name: 'webpush',
     retry: { attempts: 6, backoffMs: 10_000 },
-    canReach: (r) => subscriptions.any({ type: r.kind, id: r.id }),
+    canReach: (r) => (ownerOf(r) ? subscriptions.any(ownerOf(r)!) : false),
     async start() {
       await keys.keys();
     },
@@ -75,7 +76,7 @@ export function webPushChannel(deps: WebPushDeps): NotificationChannel {
     },
     async send(d) {
       const vapid = await keys.keys();
-      const subs = await subscriptions.rows({ type: d.recipient.kind, id: d.recipient.id });
+      const subs = (ownerOf(d.recipient) ? await subscriptions.rows(ownerOf(d.recipient)!) : []);
       if (!subs.length) return { status: 'bounced', retryable: false, error: 'no push subscription left' };
       const reached = await receipts.reached(d.id);
       const pending = subs.filter((s) => !reached.has(s.id));
