@@ -65,7 +65,12 @@ export class Digests {
       const items = JSON.parse(row.items) as Item[];
       // A re-run fan-out of the same send must not count it twice.
       if (items.some((i) => i.id === n.id)) return;
-      if (items.length < MAX_ITEMS) items.push({ id: n.id, data });
+      // Fan-out jobs run in any order (several workers): keep the items in send order (ids are
+      // time-ordered), so `first` and `last` are the first and the latest send; past MAX_ITEMS the
+      // oldest after the first make room.
+      items.push({ id: n.id, data });
+      items.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      if (items.length > MAX_ITEMS) items.splice(1, 1);
       await trx.updateTable('notif_digests').set({ count: row.count + 1, items: JSON.stringify(items) }).where('id', '=', id).execute();
     });
   }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../../core/ids.js';
 import { typedTrx } from '../../core/db/dialect.js';
 import { badRequest, conflict, unprocessable } from '../../core/http/problem.js';
 import type { Locale } from '../../core/i18n/index.js';
@@ -88,7 +88,8 @@ export async function sendNotification(
   const targetJson = JSON.stringify(to);
   return ctx.tx(async (tx) => {
     const trx = typedTrx<NotificationTables>(tx) as NotifTrx;
-    const id = randomUUID();
+    // Time-ordered: a digest orders the sends it groups by id, whatever order the jobs ran in.
+    const id = newId();
     const res = await trx
       .insertInto('notif_notifications')
       .values({
